@@ -115,9 +115,11 @@ class ProspectCache(SQLiteCache):
     ) -> None:
         """Store the response with requests-cache and index its body, in one transaction."""
         where = split_prospect_url(response.url)
-        if where is None or response.history or not cacheable(response):
+        if where is None or response.history:
             super().save_response(response, cache_key, expires)
             return
+        if not cacheable(response):
+            return  # an error body or junk under a 200: never cached
         cache_key = cache_key or self.create_key(response.request)
         expires_unix = round(expires.timestamp()) if expires is not None else None
         with self.responses.connection():
