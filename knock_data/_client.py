@@ -534,7 +534,7 @@ class KnockClient:
         if self._store is not None:
             cached = self._store.lookup(self.base_url, [pid])
             if pid in cached:
-                return cached[pid]  # type: ignore[no-any-return]
+                return cached[pid]
         record, _source = self._fetch_one(pid, refresh=False, cancel=threading.Event())
         return record
 
@@ -643,6 +643,8 @@ class KnockClient:
                     record, source = future.result()
                 except AuthenticationError:
                     raise
+                except _Cancelled:
+                    continue  # the batch is stopping: the error that stopped it follows
                 except KnockError as error:
                     failures[pid] = error
                     tally.failed += 1
@@ -740,6 +742,8 @@ class KnockClient:
                     transient = (status in _RETRY_STATUSES and code != "not_found") or (
                         status == 200 and code == "bad_response"
                     )
+                    if isinstance(error, AuthenticationError):
+                        cancel.set()  # the other workers stop before their next request
                     if not transient or isinstance(error, InvalidProspectId):
                         raise error
                     if status == 429:
