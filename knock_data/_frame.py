@@ -22,7 +22,7 @@ Column                    API field             dtype                      Notes
 ``source_title``          ``source.title``      ``category``
 ``first_name``            ``firstName``         ``string[pyarrow]``        PII
 ``last_name``             ``lastName``          ``string[pyarrow]``        PII
-``move_date``             ``moveDate``          ``datetime64[s]``          a day: midnight, no zone
+``move_date``             ``moveDate``          ``datetime64[us]``         a day: midnight, no zone
 ``bedrooms``              ``bedrooms``          ``string[pyarrow]``        ``"STUDIO, 1_BEDROOM"``
 ``pets``                  ``pets``              ``string[pyarrow]``        ``"dog, cat"``
 ``occupants``             ``occupants``         ``Int64``
@@ -45,13 +45,14 @@ gives ``<NA>`` (``NaT`` for dates and times).
   ``pd.NA``). A whole number sent where text is expected (``"prospectId": 47569637``) becomes
   its digits.
 - **Categoricals** are unordered; their categories are the values seen, sorted, as pandas' own
-  text dtype (the same dtype ``pandas.read_parquet`` gives back).
+  text dtype (the same dtype ``pandas.read_parquet`` gives back; only a category column with
+  no values at all comes back from parquet with ``object`` categories).
 - **Timestamps** are converted to UTC from whatever offset they carry, keeping microseconds;
   a timestamp without an offset is taken as UTC.
-- **move_date** is a calendar day stored as ``datetime64[s]`` at midnight without a time zone:
+- **move_date** is a calendar day stored as ``datetime64[us]`` at midnight without a time zone:
   ``df[df.move_date >= "2021-11-01"]``, ``df.move_date.dt.to_period("M")`` and resampling
-  work, CSV holds ``2021-11-15`` and parquet keeps the type. A value with a time part keeps the
-  day as written.
+  work, CSV holds ``2021-11-15`` and parquet keeps the type exactly (microseconds, like the
+  timestamps: parquet has no seconds unit). A value with a time part keeps the day as written.
 - **bedrooms** and **pets** arrive as lists (``["1_BEDROOM", "2_BEDROOMS"]``) or as a single
   value; both become text with the items joined by ``", "`` in the order sent
   (``"1_BEDROOM, 2_BEDROOMS"``), so ``df.bedrooms.str.contains("2_BEDROOMS")`` filters. An
@@ -444,8 +445,8 @@ def _date(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.E
     except (ValueError, pa.ArrowInvalid):
         _first_failure(values, rows, field, expected, _day)
         raise
-    seconds = days.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
-    return pd.array(seconds)
+    midnights = days.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    return pd.array(midnights)
 
 
 def _first_failure(
@@ -477,7 +478,7 @@ _EMPTY_DTYPES: dict[str, Any] = {
     "text": _STRING,
     "choices": _STRING,
     "category": pd.CategoricalDtype(pd.Index([], dtype=_CATEGORY_TEXT), ordered=False),
-    "date": np.dtype("datetime64[s]"),
+    "date": np.dtype("datetime64[us]"),
     "timestamp": pd.DatetimeTZDtype("us", "UTC"),
     "boolean": pd.BooleanDtype(),
     "count": pd.Int64Dtype(),
