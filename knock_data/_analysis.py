@@ -559,7 +559,7 @@ def _consent_codes(consent: pd.Series) -> np.ndarray:
         elif str(value).strip().lower() in _FALSE_TEXT:
             table[i] = 1
         else:
-            row = consent.index[int(np.argmax(codes == i))]
+            row = consent.index.tolist()[int(np.argmax(codes == i))]
             raise ConfigurationError(
                 f"sms_consent holds {value!r} (row {row!r}), which is neither true nor false.",
                 hint="sms_consent should be a boolean column (True, False or <NA>).",

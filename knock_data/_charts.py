@@ -183,13 +183,17 @@ def _value_color(column: str | None, value: object) -> str:
 def _short(text: object, width: int = _LABEL_WIDTH, lines: int = 2) -> str:
     """A category label wrapped to ``lines`` lines of ``width``, cut with an ellipsis.
 
-    ``$`` is escaped so that matplotlib does not read it as mathtext.
+    Line breaks already in ``text`` are kept (each part wrapped on its own); ``$`` is
+    escaped so that matplotlib does not read it as mathtext.
     """
-    wrapped = textwrap.wrap(str(text), width=width) or [""]
-    if len(wrapped) > lines:
-        wrapped = wrapped[:lines]
-        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
-    return "\n".join(wrapped).replace("$", r"\$")
+    parts = []
+    for part in str(text).split("\n"):
+        wrapped = textwrap.wrap(part, width=width) or [""]
+        if len(wrapped) > lines:
+            wrapped = wrapped[:lines]
+            wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+        parts.extend(wrapped)
+    return "\n".join(parts).replace("$", r"\$")
 
 
 def _count_label(count: int, share: float) -> str:
@@ -447,16 +451,20 @@ def plot_consent(
         )
     table = consent_breakdown(df, by=by)
     by_name = next(c for c in table.columns if c not in ("sms_consent", "count", "share"))
-    wide = table.pivot_table(
-        index=by_name, columns="sms_consent", values="count", aggfunc="sum", dropna=False,
-        observed=True, sort=False,
-    )  # fmt: skip
-    wide = wide.reindex(columns=list(CONSENT_COLORS), fill_value=0).fillna(0).astype(int)
-    if table[by_name].isna().any():  # pivot_table drops the missing group: add it back
-        missing_counts = (
-            table[table[by_name].isna()].set_index("sms_consent")["count"].reindex(wide.columns)
+    groups = ["(missing)" if pd.isna(v) else str(v) for v in table[by_name]]
+    wide = (
+        pd.DataFrame(
+            {
+                "group": groups,
+                "sms_consent": table["sms_consent"].astype(str),
+                "count": table["count"].to_numpy(),
+            }
         )
-        wide.loc["(missing)"] = missing_counts.to_numpy()
+        .pivot(index="group", columns="sms_consent", values="count")
+        .reindex(index=list(dict.fromkeys(groups)), columns=list(CONSENT_COLORS))
+        .fillna(0)
+        .astype(int)
+    )
     wide = wide[wide.sum(axis=1) > 0]
     total = int(wide.to_numpy().sum())
     title = title or f"SMS consent by {by_name} ({total:,} leads)"
@@ -640,6 +648,8 @@ def plot_leads_over_time(
                 else _value_color(by, column)
             )  # fmt: skip
             count = int(lines[column].sum())
+            if by == "status" and normalize_status(column) in KNOCK_STATUS_LABELS:
+                name = KNOCK_STATUS_LABELS[str(normalize_status(column))]
             ax.plot(
                 x,
                 lines[column].to_numpy(),
