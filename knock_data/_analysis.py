@@ -332,10 +332,10 @@ def _by_codes(
     if isinstance(by, str) and by.lower() in PERIODS:
         period = by.lower()
         codes, periods, missing = _period_codes(df, period, _zone(tz), what)
-        index = pd.Index(periods)
+        index: pd.Index = pd.Index(periods)
         if missing.any():  # undated rows form a group of their own, keyed <NA>
             codes = np.where(missing, len(periods), codes)
-            index = index.append(pd.Index(pd.array([pd.NaT], dtype=periods.dtype)))
+            index = index.append(pd.PeriodIndex([None], freq=periods.freq))
         return codes, index, period
     if not isinstance(by, Hashable) or by not in df.columns:
         choices = ", ".join(repr(p) for p in PERIODS)

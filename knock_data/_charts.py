@@ -117,6 +117,11 @@ _LABEL_WIDTH = 28  # characters per line of a category label
 _NO_DATA = "No leads to show"
 
 
+def _missing(value: object) -> bool:
+    """True for None, NaN, NaT and <NA> (scalars only)."""
+    return value is None or bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
+
+
 def _hashed(name: str) -> str:
     digest = hashlib.blake2s(name.strip().casefold().encode("utf-8"), digest_size=4).digest()
     return _HASH_PALETTE[int.from_bytes(digest, "big") % len(_HASH_PALETTE)]
@@ -144,7 +149,7 @@ def stage_color(stage: object) -> str:
     >>> stage_color("leased")
     '#006d2c'
     """
-    if stage is None or pd.isna(stage):  # type: ignore[arg-type]
+    if _missing(stage):
         return MISSING_COLOR
     return STAGE_COLORS.get(str(stage)) or _hashed(str(stage))
 
@@ -157,7 +162,7 @@ def source_color(source: object) -> str:
     >>> source_color("Zillow") == source_color("zillow "), source_color(None)
     (True, '#e0e0e0')
     """
-    if source is None or pd.isna(source):  # type: ignore[arg-type]
+    if _missing(source):
         return MISSING_COLOR
     return _KNOWN_SOURCES.get(str(source).strip().casefold()) or _hashed(str(source))
 
@@ -171,7 +176,7 @@ def _value_color(column: str | None, value: object) -> str:
         return source_color(value)
     if column == "sms_consent" and str(value) in CONSENT_COLORS:
         return CONSENT_COLORS[str(value)]
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if _missing(value):
         return MISSING_COLOR
     return _hashed(str(value))
 
@@ -624,7 +629,7 @@ def plot_leads_over_time(
     if not total:
         return _no_data(_axes(ax, 6, 10.0), title)
     ax = _axes(ax, 6, 10.0)
-    starts = series.index.to_timestamp(how="start")
+    starts = pd.PeriodIndex(series.index).to_timestamp(how="start")
     x = mdates.date2num(starts.to_pydatetime())
     if by is None:
         widths = np.diff(x, append=x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)) * 0.85

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -62,7 +64,13 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plots = (plot_status, plot_sources, plot_consent, plot_funnel, plot_leads_over_time)
+    plots: tuple[Callable[..., Any], ...] = (
+        plot_status,
+        plot_sources,
+        plot_consent,
+        plot_funnel,
+        plot_leads_over_time,
+    )
     paths = []
     for name, plot in zip(CHART_NAMES, plots, strict=True):
         ax = plot(df)
