@@ -1,9 +1,10 @@
 """Charts of the lead funnel, drawn with matplotlib's object-oriented API.
 
-Every ``plot_*`` function takes a prospect frame and an optional ``ax``. Without one it makes
-its own :class:`matplotlib.figure.Figure` (not registered with pyplot, so nothing is left
-open and no GUI is needed) and returns its Axes; in a notebook show it with ``ax.figure``, or
-pass ``ax`` from ``plt.subplots()``. No function calls ``plt.show()``.
+Every ``plot_*`` function takes a prospect frame and an optional ``ax``. Without one it opens
+a new pyplot figure and returns its Axes, as ``DataFrame.plot`` does, so a notebook shows the
+chart at the end of the cell; in a script, save it with ``ax.figure.savefig(...)`` and close
+it with ``plt.close(ax.figure)``. No function calls ``plt.show()``, and none leaves open a
+figure it does not return.
 
 Colours are fixed per value, so a status, stage or source keeps its colour in every chart
 and under any filter: Knock's statuses and the funnel stages have set colours, well-known
@@ -21,7 +22,6 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from knock_data._analysis import (
     KNOCK_STATUS_LABELS,
@@ -206,12 +206,14 @@ def _count_label(count: int, share: float) -> str:
 
 
 def _axes(ax: Axes | None, n_bars: int = 5, width: float = 8.0) -> Axes:
-    """The caller's Axes, or a new one on a Figure that pyplot does not track."""
+    """The caller's Axes, or a new one on a new pyplot figure (shown by notebooks)."""
     if ax is not None:
         return ax
+    import matplotlib.pyplot as plt  # only when a figure is made: pyplot picks a backend
+
     height = min(max(2.0 + 0.42 * n_bars, 3.0), 14.0)
-    figure = Figure(figsize=(width, height), layout="constrained")
-    return figure.add_subplot()
+    _, new_ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return new_ax
 
 
 def _no_data(ax: Axes, title: str) -> Axes:

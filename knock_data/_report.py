@@ -38,7 +38,7 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     """Write the five charts of a prospect frame as PNG files into ``out_dir``.
 
     ``out_dir`` is created when missing; existing files of the same names are replaced.
-    Figures are built without pyplot, so nothing stays open afterwards.
+    Each figure is closed once written, so nothing stays open afterwards.
 
     Returns
     -------
@@ -54,6 +54,8 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     >>> [p.name for p in write_charts(df, tempfile.mkdtemp())][:2]
     ['status.png', 'sources.png']
     """
+    import matplotlib.pyplot as plt
+
     from knock_data._charts import (
         plot_consent,
         plot_funnel,
@@ -75,6 +77,9 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     for name, plot in zip(CHART_NAMES, plots, strict=True):
         ax = plot(df)
         path = out / f"{name}.png"
-        ax.figure.savefig(path, dpi=dpi)
+        try:
+            ax.figure.savefig(path, dpi=dpi)
+        finally:
+            plt.close(ax.figure)
         paths.append(path)
     return paths

@@ -46,9 +46,26 @@ PLOTS: list[Callable[..., Axes]] = [
 
 
 @pytest.fixture(autouse=True)
-def no_figure_left_open() -> Iterator[None]:
-    before = plt.get_fignums()
+def close_returned_figures() -> Iterator[None]:
+    """Close the figures the charts returned; leaks are checked by the tests below."""
+    before = set(plt.get_fignums())
     yield
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+@pytest.mark.parametrize("rows", [0, 60])
+def test_a_chart_opens_only_the_figure_it_returns(plot: Callable[..., Axes], rows: int) -> None:
+    df = sandbox_like_frame(rows) if rows else prospect_frame([])
+    before = plt.get_fignums()
+    ax = plot(df)
+    assert plt.get_fignums() == [*before, ax.figure.number]
+    plt.close(ax.figure)
+    _, own = plt.subplots()
+    assert plot(df, ax=own) is own
+    assert plt.get_fignums() == [*before, own.figure.number]
+    plt.close(own.figure)
     assert plt.get_fignums() == before
 
 
@@ -216,7 +233,9 @@ def test_draws_on_the_callers_axes(plot: Callable[..., Axes]) -> None:
 
 def test_write_charts_writes_five_pngs(tmp_path: Path) -> None:
     out = tmp_path / "nested" / "out"
+    before = plt.get_fignums()
     paths = write_charts(sandbox_like_frame(200), out)
+    assert plt.get_fignums() == before
     assert [p.name for p in paths] == [f"{name}.png" for name in CHART_NAMES]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
