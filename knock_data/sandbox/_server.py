@@ -12,10 +12,12 @@ connection stalls every response for about 40 ms (Nagle's algorithm meeting dela
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -65,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the sandbox runs inside tests, notebooks and the demo
 
     def _reply(self, status: int, body: bytes, extra: Sequence[tuple[str, str]] = ()) -> None:
@@ -77,6 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if self.close_connection:
             head.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":  # an HTTP/1.0 client that asked to keep alive
+            head.append("Connection: keep-alive")
         payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if self.command != "HEAD":
             payload += body
@@ -95,22 +99,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("x-api-key") != sandbox.api_key:
             self._reply(403, _FORBIDDEN)
             return
-        if sandbox._should_fail():
-            self._fault(sandbox)
-            return
+        # API Gateway hands the function the decoded path parameter: /prospect/12%203
+        # is reported as "Id 12 3 is not a valid prospect id".
         prospect_id = unquote(match["id"])
         body = sandbox._bodies.get(prospect_id)
-        if body is not None:
+        if sandbox._should_fail():
+            self._fault(sandbox, body)
+        elif body is not None:
             self._reply(200, body)
         elif not _NUMBER.fullmatch(prospect_id):
             message = f"Id {prospect_id} is not a valid prospect id. Id must be a number."
             self._reply(400, _json({"errorMessage": message}))
         else:
-            message = (
-                f"Unable to get prospect upstream - Prospect_id {prospect_id} does not exist."
+            message = f"Unable to get prospect upstream - Prospect_id {prospect_id} does not exist."
+            self._reply(
+                404, _json({"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": message})
             )
-            self._reply(404, _json({"errorCode": "CORE_API_GET_PROSPECT_FAIL",
-                                    "errorMessage": message}))
 
     do_HEAD = do_GET
 
@@ -123,7 +127,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _refuse
 
-    def _fault(self, sandbox: SandboxServer) -> None:
+    def _fault(self, sandbox: SandboxServer, body: bytes | None) -> None:
         kind = sandbox._fault_kind()
         if kind == "rate_limited":
             self._reply(429, _TOO_MANY, [("Retry-After", str(sandbox.retry_after))])
@@ -133,12 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(503, _UNAVAILABLE)
         elif kind == "truncated":
             # Promise the whole prospect, send half of it, hang up.
-            body = next(iter(sandbox._bodies.values()))
-            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+            if body is None:
+                body = sandbox._example_body
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode("latin-1")
             self.wfile.write(head + body[: len(body) // 2])
             self.close_connection = True
-        else:  # dropped: close without a word
+        else:  # dropped: hang up without a word
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
@@ -148,6 +155,35 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
     sandbox: SandboxServer
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Hang up on keep-alive clients, so a stopped sandbox answers nobody."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # the client may have gone already
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-response is routine (timeouts, our own faults): stay quiet.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SandboxServer:
@@ -214,6 +250,7 @@ class SandboxServer:
         self.retry_after = retry_after
         self.records = generate_prospects(n_prospects, seed)
         self._bodies = {r["prospectId"]: _json(r) for r in self.records}
+        self._example_body = self._bodies[self.records[0]["prospectId"]]
         self._rng = random.Random(fault_seed)
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
@@ -230,7 +267,7 @@ class SandboxServer:
         """Base URL to give a client, such as ``http://127.0.0.1:54321``."""
         if self._httpd is None:
             raise RuntimeError("The sandbox is not running: call start() or use `with`.")
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     @property
@@ -243,12 +280,14 @@ class SandboxServer:
         """Start serving on a background thread; returns ``self``."""
         if self._httpd is not None:
             return self
-        httpd = _Server((self.host, self.port), _Handler)
+        httpd = _Server((self.host, self.port))
         httpd.sandbox = self
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-            name=f"knock-sandbox-{httpd.server_address[1]}", daemon=True,
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"knock-sandbox-{httpd.server_address[1]}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -259,6 +298,7 @@ class SandboxServer:
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
+            httpd.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -280,8 +320,10 @@ class SandboxServer:
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "stopped"
-        return (f"SandboxServer({where}, n_prospects={self.n_prospects}, seed={self.seed}, "
-                f"latency={self.latency}, fault_rate={self.fault_rate})")
+        return (
+            f"SandboxServer({where}, n_prospects={self.n_prospects}, seed={self.seed}, "
+            f"latency={self.latency}, fault_rate={self.fault_rate})"
+        )
 
     # -- used by the handler ---------------------------------------------------------
     def _count(self, path: str) -> None:
