@@ -204,7 +204,7 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     rng = random.Random(seed)
-    communities = []
+    communities: list[tuple[str, str, str, str, ZoneInfo, list[str]]] = []
     for city, state, zip3, zone, n_agents in _COMMUNITIES:
         agents = [_uuid(rng) for _ in range(n_agents)]
         community_id = _hex16(rng)

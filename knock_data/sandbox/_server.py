@@ -209,9 +209,14 @@ class SandboxServer:
         Seed for choosing the faults, for repeatable runs.
     retry_after
         Seconds announced in ``Retry-After`` on a 429.
+    fault_kinds
+        Which faults to draw from, among :data:`FAULT_KINDS` (``"rate_limited"``,
+        ``"bad_gateway"``, ``"unavailable"``, ``"truncated"``, ``"dropped"``); all by
+        default. ``fault_kinds=("rate_limited",)`` tests a client's handling of 429 alone.
 
-    ``latency`` and ``fault_rate`` may be changed while the server runs. :attr:`requests`
-    counts the requests received per path.
+    ``latency``, ``fault_rate`` and ``fault_kinds`` may be changed while the server runs.
+    :attr:`requests` counts the requests received per path, :attr:`records` holds the
+    prospects as served.
 
     Examples
     --------
@@ -235,11 +240,17 @@ class SandboxServer:
         fault_rate: float = 0.0,
         fault_seed: int | None = None,
         retry_after: int = 1,
+        fault_kinds: Sequence[str] = FAULT_KINDS,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, got {fault_rate}")
         if latency < 0:
             raise ValueError(f"latency must be zero or more seconds, got {latency}")
+        unknown = [kind for kind in fault_kinds if kind not in FAULT_KINDS]
+        if unknown or not fault_kinds:
+            raise ValueError(
+                f"fault_kinds must be one or more of {', '.join(FAULT_KINDS)}; got {fault_kinds!r}"
+            )
         self.host = host
         self.port = port
         self.n_prospects = n_prospects
@@ -248,6 +259,7 @@ class SandboxServer:
         self.latency = latency
         self.fault_rate = fault_rate
         self.retry_after = retry_after
+        self.fault_kinds = tuple(fault_kinds)
         self.records = generate_prospects(n_prospects, seed)
         self._bodies = {r["prospectId"]: _json(r) for r in self.records}
         self._example_body = self._bodies[self.records[0]["prospectId"]]
@@ -338,4 +350,4 @@ class SandboxServer:
 
     def _fault_kind(self) -> str:
         with self._lock:
-            return self._rng.choice(FAULT_KINDS)
+            return self._rng.choice(self.fault_kinds)
