@@ -125,7 +125,7 @@ _LAST_NAMES = [
     "Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez",
     "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
     "Nguyễn", "Müller", "García Márquez", "Østergaard", "Kowalczyk", "Çelik", "Šimková",
-    "O'Brien", "Smith, Jr.", "van der Berg", "Pérez", "Dubois", "Ólafsdóttir", "Kim",
+    "O'Brien", "Smith, Jr.", "van der Berg", "Pérez", "Dubois", "Ólafsdóttir", "Kim", "Muñoz",
 ]
 # fmt: on
 # What people really type into web forms; spreadsheets would run some of these as formulas.
