@@ -22,6 +22,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -70,9 +71,15 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the sandbox runs inside tests, notebooks and the demo
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # What the standard library rejects before a handler runs (a garbled request line,
+        # an unknown method, oversized headers) is answered in JSON too, then hung up on.
+        self.close_connection = True
+        self._reply(code, _json({"message": message or HTTPStatus(code).phrase}))
+
     def _reply(self, status: int, body: bytes, extra: Sequence[tuple[str, str]] = ()) -> None:
         head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+            f"HTTP/1.1 {status} {_REASONS.get(status) or HTTPStatus(status).phrase}",
             "Content-Type: application/json",
             f"Content-Length: {len(body)}",
             *(f"{name}: {value}" for name, value in extra),

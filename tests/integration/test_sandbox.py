@@ -316,8 +316,26 @@ def test_other_methods_are_refused_and_change_nothing(make_sandbox: Any, method:
         conn.close()
 
 
-def test_unknown_method_is_refused(sandbox: SandboxServer) -> None:
-    assert call(sandbox, "/prospect/51316", method="BREW").status in (405, 501)
+def test_unknown_method_is_refused_in_json(sandbox: SandboxServer) -> None:
+    reply = call(sandbox, "/prospect/51316", method="BREW")
+    assert reply.status == 501
+    assert reply.headers["Connection"] == "close"
+    assert reply.json() == {"message": "Unsupported method ('BREW')"}
+
+
+def test_a_garbled_request_is_400_in_json(sandbox: SandboxServer) -> None:
+    parts = urlsplit(sandbox.url)
+    assert parts.hostname is not None
+    assert parts.port is not None
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(b"GET /prospect/51316 HTTP/9.x\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request")
+    assert b"Content-Type: application/json" in head
+    assert json.loads(body)["message"].startswith("Bad request version")
 
 
 @pytest.mark.parametrize("path", ["/", "/prospects/51316", "/prospect/51316/", "/prospect"])
