@@ -312,7 +312,7 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving, hang up on kept-alive connections and free the port."""
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
