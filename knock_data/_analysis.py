@@ -650,7 +650,10 @@ def funnel(
         Your own mapping, either ``{stage: [status, ...]}`` with stages in funnel order or
         ``{status: stage}`` (stages in order of first appearance). Statuses match however
         they are spelt (see :func:`normalize_status`); a stage named ``"lost"`` is kept off
-        the ladder as above. Default :data:`DEFAULT_STAGES`.
+        the ladder as above. The first stage is where leads enter: every record reaches
+        it whatever its status, so start the mapping with your entry stage (``"lead"``,
+        ``"inquiry"``), not with a later one such as ``"toured"``. Default
+        :data:`DEFAULT_STAGES`.
     by
         Compare funnels per column value (``"source_title"``, ``"community_id"``...) or per
         created period; rates are then within each group.
