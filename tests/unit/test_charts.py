@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,8 @@ PLOTS: list[Callable[..., Axes]] = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def close_returned_figures() -> Iterator[None]:
-    """Close the figures the charts returned; leaks are checked by the tests below."""
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
+# Close the figures the charts returned; leaks are checked by the tests below.
+pytestmark = pytest.mark.usefixtures("close_new_figures")
 
 
 @pytest.mark.parametrize("plot", PLOTS)

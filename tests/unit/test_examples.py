@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import doctest
 import importlib
-from collections.abc import Iterator
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt
 import pytest
 
 MODULES = [
@@ -23,13 +21,8 @@ MODULES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def close_example_figures() -> Iterator[None]:
-    """Chart examples return a new figure each; close them once the examples have run."""
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
+# Chart examples return a new figure each.
+pytestmark = pytest.mark.usefixtures("close_new_figures")
 
 
 @pytest.mark.parametrize("name", MODULES)
