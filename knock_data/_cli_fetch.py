@@ -7,14 +7,11 @@ Each ``_add_<name>(commands)`` declares a subcommand on the parser built by
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 from typing import Any
 
 __all__ = ["add_cache", "add_fetch"]
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _positive_int(text: str) -> int:
@@ -76,32 +73,16 @@ def add_fetch(commands: Any) -> None:
         "--rate-limit", type=_rate, metavar="PER_SECOND", help="most requests per second"
     )
     parser.add_argument("--refresh", action="store_true", help="fetch cached prospects again")
+    parser.add_argument(
+        "--pii",
+        choices=("keep", "mask", "drop"),
+        default="keep",
+        help="keep, mask or drop names, emails, phones and addresses (default: keep)",
+    )
     _add_cache_option(parser)
     parser.add_argument("--no-cache", action="store_true", help="do not use the disk cache")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_fetch)
-
-
-def _safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (ids come from user files)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _write_errors(errors: Any, path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(list(errors.columns))
-        for row in errors.itertuples(index=False):
-            writer.writerow(["" if _is_missing(v) else _safe_cell(v) for v in row])
-
-
-def _is_missing(value: Any) -> bool:
-    try:
-        return bool(value != value)  # NaN, NA
-    except TypeError:
-        return True
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -109,7 +90,11 @@ def _fetch(args: argparse.Namespace) -> int:
     from knock_data._export import export_csv
     from knock_data._ids import read_ids
 
-    ids = read_ids(args.ids_file, column=args.column)
+    try:
+        ids = read_ids(args.ids_file, column=args.column)
+    except FileNotFoundError as error:
+        print(f"knock-data fetch: {error}", file=sys.stderr)
+        return 1
     cache: Any = False if args.no_cache else args.cache
     with KnockClient(
         env=args.env,
@@ -119,10 +104,10 @@ def _fetch(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
     ) as client:
         result = client.fetch_prospects(ids, progress=not args.no_progress, refresh=args.refresh)
-    export_csv(result.frame, args.output)
+    export_csv(result.frame, args.output, pii=args.pii)
     print(f"{result.summary()}. Wrote {args.output}.", file=sys.stderr)
     if args.errors is not None:
-        _write_errors(result.errors, args.errors)
+        export_csv(result.errors, args.errors)  # ids from user files: made spreadsheet-safe
         print(f"Failed ids written to {args.errors}.", file=sys.stderr)
     elif len(result.errors):
         shown = result.errors.head(20)
