@@ -30,7 +30,8 @@ from typing import Any
 
 from requests import PreparedRequest, Response
 from requests_cache import SQLiteCache
-from requests_cache.cache_keys import create_key
+from requests_cache.cache_keys import create_key, redact_response
+from requests_cache.models import CachedResponse
 
 __all__ = [
     "INDEX_TABLE",
@@ -121,16 +122,27 @@ class ProspectCache(SQLiteCache):
         if not cacheable(response):
             return  # an error body or junk under a 200: never cached
         cache_key = cache_key or self.create_key(response.request)
-        expires_unix = round(expires.timestamp()) if expires is not None else None
-        with self.responses.connection():
-            pass  # opens the connection that bulk_commit expects
-        with self.responses.bulk_commit(), self.responses.connection() as con:
-            super().save_response(response, cache_key, expires)
-            con.execute(
-                f"INSERT OR REPLACE INTO {INDEX_TABLE} "
-                "(base_url, prospect_id, cache_key, expires, body) VALUES (?, ?, ?, ?, ?)",
-                (*where, cache_key, expires_unix, sqlite3.Binary(response.content)),
-            )
+        cached = CachedResponse.from_response(response, expires=expires)
+        cached = redact_response(cached, self._settings.ignored_parameters)
+        value = self.responses.serialize(cached)  # outside the lock: CPU work
+        rows = (
+            (f"INSERT OR REPLACE INTO {self.responses.table_name} (key, value, expires) "
+             "VALUES (?, ?, ?)", (cache_key, value, cached.expires_unix)),
+            (f"INSERT OR REPLACE INTO {INDEX_TABLE} "
+             "(base_url, prospect_id, cache_key, expires, body) VALUES (?, ?, ?, ?, ?)",
+             (*where, cache_key, cached.expires_unix, sqlite3.Binary(response.content))),
+        )  # fmt: skip
+        # One transaction for both rows. Unlike requests-cache's bulk_commit, a failure
+        # (disk full, a lock held past busy_timeout) is raised, never silently rolled back.
+        with self.responses.connection() as con, self.responses._lock:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, params in rows:
+                    con.execute(statement, params)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
 
     def lookup(
         self, base_url: str, prospect_ids: Iterable[str], *, include_expired: bool = False

@@ -456,7 +456,7 @@ class KnockClient:
         path = path.expanduser().absolute()
         if not path.parent.exists():
             # The cache holds names, emails and phone numbers: keep it private.
-            path.parent.mkdir(parents=True, mode=0o700)
+            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
         created = not path.exists()
         store = ProspectCache(path, wal=True, busy_timeout=30_000, timeout=30.0)
         if created and os.name == "posix":
@@ -480,6 +480,7 @@ class KnockClient:
         session.mount(self.base_url + "/", self._pooled_adapter())
         session.headers["User-Agent"] = _USER_AGENT
         self._store = store
+        self.cache_path = Path(store.db_path)  # requests-cache adds .sqlite when no suffix
         return session
 
     def close(self) -> None:
