@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -234,7 +235,47 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-_COMMANDS: list[Callable[[_Commands], None]] = [_add_sandbox, add_fetch, add_cache]
+# -- knock-data demo ----------------------------------------------------------------------
+
+
+def _add_demo(commands: _Commands) -> None:
+    from knock_data._demo import DEFAULT_IDS, DEFAULT_OUT
+
+    parser = commands.add_parser(
+        "demo",
+        help="fetch the sample ids, write CSV, tables and charts (sandbox unless a key is set)",
+        description=(
+            "Fetch every id in IDS_FILE, write prospects.csv and fetch_errors.csv to the output "
+            "folder, print the status, source, consent and funnel tables and write the charts "
+            "as PNG files. Without $KNOCK_API_KEY it runs on the built-in sandbox."
+        ),
+    )
+    parser.add_argument(
+        "ids_file",
+        metavar="IDS_FILE",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_IDS,
+        help="file of prospect ids (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, default=8, help="concurrent requests (default: 8)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from knock_data._demo import run_demo
+
+    run_demo(args.ids_file, args.out, workers=args.workers, progress=not args.no_progress)
+    return 0
+
+
+_COMMANDS: list[Callable[[_Commands], None]] = [_add_sandbox, _add_demo, add_fetch, add_cache]
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m knock_data._cli

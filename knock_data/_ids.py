@@ -66,6 +66,12 @@ def normalize_id(value: Any) -> str:
         match = _FLOAT_TEXT.fullmatch(text)
         if match:
             return match[1]
+    if _is_blank(value):
+        raise InvalidProspectId(
+            "A blank cell is not a prospect id.",
+            prospect_id="",
+            hint="Fill in the id or remove the row from your id list; nothing was sent.",
+        )
     raise InvalidProspectId(
         f"{value!r} is not a valid prospect id: Knock ids are whole numbers written with "
         "digits only.",
@@ -107,6 +113,8 @@ def normalize_ids(values: Iterable[Any]) -> NormalizedIds:
             try:
                 key = normalize_id(value)
             except InvalidProspectId as error:
+                # Say where it is: a blank or a typo is found by its row, not its value.
+                error.message = f"Item {position + 1:,} of the input: {error.message}"
                 invalid.append((position, error))
                 continue
         positions.setdefault(key, position)
@@ -227,9 +235,11 @@ def read_ids(source: Any, column: str | None = None) -> list[str]:
     Returns
     -------
     list of str
-        One entry per non-blank cell, in file order, duplicates kept. Valid ids come back
-        normalised (``1004.0`` is ``"1004"``); anything else is kept as text, so that
-        :meth:`KnockClient.fetch_prospects` reports it as an ``invalid_id`` error.
+        One entry per row, in file order, duplicates kept; wholly empty lines and rows
+        are skipped. Valid ids come back normalised (``1004.0`` is ``"1004"``); anything
+        else is kept as text, a blank or missing cell as ``""``, so that
+        :meth:`KnockClient.fetch_prospects` reports it as an ``invalid_id`` error and no
+        row is lost without a word.
 
     Raises
     ------
@@ -241,7 +251,7 @@ def read_ids(source: Any, column: str | None = None) -> list[str]:
     Examples
     --------
     >>> read_ids([1004.0, " 47569637 ", None, "51316"])
-    ['1004', '47569637', '51316']
+    ['1004', '47569637', '', '51316']
     """
     if isinstance(source, str | os.PathLike):
         path = Path(source).expanduser()
@@ -268,4 +278,4 @@ def read_ids(source: Any, column: str | None = None) -> list[str]:
             values = source.tolist()
         else:
             values = list(source)
-    return [_as_text(v) for v in values if not _is_blank(v)]
+    return ["" if _is_blank(v) else _as_text(v) for v in values]

@@ -27,13 +27,18 @@ def test_normalize_id_accepts_numbers(value: object, expected: str) -> None:
     assert normalize_id(value) == expected
 
 
-@pytest.mark.parametrize(
-    "value", ["abc", "12 34", "-5", -5, 1004.5, math.nan, None, True, "", "1e3", "12/4"]
-)
+@pytest.mark.parametrize("value", ["abc", "12 34", "-5", -5, 1004.5, True, "1e3", "12/4"])
 def test_normalize_id_refuses_everything_else(value: object) -> None:
     with pytest.raises(InvalidProspectId, match="not a valid prospect id") as info:
         normalize_id(value)
     assert info.value.prospect_id == str(value)
+
+
+@pytest.mark.parametrize("value", [math.nan, None, "", "   ", pd.NA])
+def test_normalize_id_refuses_blanks_saying_so(value: object) -> None:
+    with pytest.raises(InvalidProspectId, match="A blank cell is not a prospect id") as info:
+        normalize_id(value)
+    assert info.value.prospect_id == ""
 
 
 def test_normalize_ids_dedups_in_order_and_keeps_invalid_positions() -> None:
@@ -78,7 +83,8 @@ def test_read_csv_keeps_bad_cells_as_text_for_the_error_report(tmp_path) -> None
 
 
 def test_read_excel_turns_float_cells_into_ids(tmp_path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")  # the `excel` extra
+    import openpyxl  # the `excel` extra, part of the dev install
+
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.append(["Name", "Prospect Id"])
@@ -92,7 +98,8 @@ def test_read_excel_turns_float_cells_into_ids(tmp_path) -> None:
 
 
 def test_read_excel_without_header(tmp_path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl  # the `excel` extra, part of the dev install
+
     workbook = openpyxl.Workbook()
     for value in (1004, 1005.0):
         workbook.active.append([value])
@@ -109,13 +116,31 @@ def test_read_text_file_skips_blank_lines(tmp_path) -> None:
 
 def test_read_series_dataframe_and_iterables() -> None:
     series = pd.Series([1004.0, None, 51316.0])
-    assert read_ids(series) == ["1004", "51316"]
+    assert read_ids(series) == ["1004", "", "51316"]  # the missing cell is kept, to be reported
     frame = pd.DataFrame({"prospectId": ["1", "2"], "x": [3, 4]})
     assert read_ids(frame) == ["1", "2"]
     assert read_ids(iter([7, " 8 "])) == ["7", "8"]
-    assert read_ids(pd.array([1, None], dtype="Int64")) == ["1"]
+    assert read_ids(pd.array([1, None], dtype="Int64")) == ["1", ""]
 
 
 def test_read_ids_missing_file(tmp_path) -> None:
     with pytest.raises(FileNotFoundError, match="No id file"):
         read_ids(tmp_path / "nope.csv")
+
+
+def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
+    from knock_data._ids import normalize_ids
+
+    path = tmp_path / "ids.csv"
+    path.write_text('prospect_id\n1004\n""\n\n  \n51316\n')  # quoted blank, empty line, spaces
+    ids = read_ids(path)
+    assert ids == ["1004", "", "51316"]  # wholly empty lines (even of spaces) are not rows
+    result = normalize_ids(ids)
+    assert result.ids == ["1004", "51316"]
+    assert [(position, str(error)) for position, error in result.invalid] == [
+        (
+            1,
+            "Item 2 of the input: A blank cell is not a prospect id. Fill in the id or "
+            "remove the row from your id list; nothing was sent.",
+        ),
+    ]

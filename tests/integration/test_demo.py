@@ -1,0 +1,74 @@
+"""``knock-data demo`` end to end on the in-process sandbox: files, tables and errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from knock_data._cli import main
+from knock_data._demo import DEFAULT_IDS, run_demo
+from knock_data._ids import normalize_ids, read_ids
+from knock_data.sandbox import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KNOCK_API_KEY", raising=False)
+    monkeypatch.delenv("KNOCK_BASE_URL", raising=False)
+    monkeypatch.chdir(ROOT)  # the demo's default id file is relative to the project
+
+
+def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: Path) -> None:
+    out = io.StringIO()
+    result = run_demo(DEFAULT_IDS, tmp_path / "out", progress=False, out=out)
+    text = out.getvalue()
+
+    ids = read_ids(DEFAULT_IDS)
+    wanted = normalize_ids(ids)
+    existing = set(SandboxServer(n_prospects=5000).prospect_ids)  # not started: data only
+    n_found = sum(1 for pid in wanted.ids if pid in existing)
+    assert result.n_records == n_found
+    assert result.n_errors == len(wanted.ids) - n_found + len(wanted.invalid)
+
+    names = [p.name for p in result.files]
+    assert names == [
+        "prospects.csv",
+        "fetch_errors.csv",
+        "status.png",
+        "sources.png",
+        "consent.png",
+        "funnel.png",
+        "leads_over_time.png",
+    ]
+    prospects = pd.read_csv(tmp_path / "out" / "prospects.csv", dtype=str, encoding="utf-8-sig")
+    assert len(prospects) == n_found
+    assert prospects["prospect_id"].is_unique
+    errors = pd.read_csv(tmp_path / "out" / "fetch_errors.csv", dtype=str, encoding="utf-8-sig")
+    assert errors["error_code"].value_counts().to_dict() == {
+        "not_found": len(wanted.ids) - n_found,
+        "invalid_id": len(wanted.invalid),
+    }
+    for png in result.files[2:]:
+        assert png.read_bytes()[:4] == b"\x89PNG"
+
+    assert "No KNOCK_API_KEY set: using the built-in sandbox" in text
+    for heading in ("== status ==", "== sources ==", "== consent ==", "== funnel =="):
+        assert heading in text
+    assert "%" in text.split("== funnel ==")[1]  # rates printed as percentages
+    assert f"{len(errors)} ids failed" in text
+
+
+def test_demo_command_line(no_key: None, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    ids = tmp_path / "ids.csv"
+    with ids.open("w", newline="") as handle:
+        csv.writer(handle).writerows([["prospect_id"], ["47569637"], ["51316"], ["abc"]])
+    assert main(["demo", str(ids), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 records: 0 from cache, 2 fetched; 1 error: invalid_id=1" in printed
+    assert (tmp_path / "o" / "funnel.png").is_file()
