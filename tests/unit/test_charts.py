@@ -1,0 +1,258 @@
+"""Charts read back from the returned Axes: bar sizes, labels, titles, colours; no images."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+
+from knock_data import (
+    ConfigurationError,
+    filter_prospects,
+    plot_consent,
+    plot_funnel,
+    plot_leads_over_time,
+    plot_sources,
+    plot_status,
+)
+from knock_data._charts import (
+    CONSENT_COLORS,
+    OTHER_COLOR,
+    source_color,
+    stage_color,
+    status_color,
+)
+from knock_data._report import CHART_NAMES, breakdown_tables, write_charts
+from tests.unit.prospect_frames import prospect_frame, sandbox_like_frame
+
+PLOTS: list[Callable[..., Axes]] = [
+    plot_status,
+    plot_sources,
+    plot_consent,
+    plot_funnel,
+    plot_leads_over_time,
+]
+
+
+@pytest.fixture(autouse=True)
+def close_returned_figures() -> Iterator[None]:
+    """Close the figures the charts returned; leaks are checked by the tests below."""
+    before = set(plt.get_fignums())
+    yield
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+@pytest.mark.parametrize("rows", [0, 60])
+def test_a_chart_opens_only_the_figure_it_returns(plot: Callable[..., Axes], rows: int) -> None:
+    df = sandbox_like_frame(rows) if rows else prospect_frame([])
+    before = plt.get_fignums()
+    ax = plot(df)
+    assert plt.get_fignums() == [*before, ax.figure.number]
+    plt.close(ax.figure)
+    _, own = plt.subplots()
+    assert plot(df, ax=own) is own
+    assert plt.get_fignums() == [*before, own.figure.number]
+    plt.close(own.figure)
+    assert plt.get_fignums() == before
+
+
+def widths(ax: Axes) -> list[float]:
+    return [round(p.get_width(), 6) for p in ax.patches]
+
+
+def ticks(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.get_yticklabels()]
+
+
+def bar_texts(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def colors(ax: Axes) -> list[str]:
+    return [to_hex(p.get_facecolor()) for p in ax.patches]
+
+
+def test_plot_status_bars_labels_and_colours() -> None:
+    df = prospect_frame(
+        [{"status": s} for s in ["lost", "new", "new", "no_show", "No Show", "Visited"]]
+    )
+    ax = plot_status(df)
+    # Knock's order; the two spellings of No Show share one bar.
+    assert ticks(ax) == ["New", "Visited", "No Show", "Lost"]
+    assert widths(ax) == [2, 1, 2, 1]
+    assert bar_texts(ax) == ["2 (33.3%)", "1 (16.7%)", "2 (33.3%)", "1 (16.7%)"]
+    assert colors(ax) == [status_color(s) for s in ["new", "visited", "no_show", "lost"]]
+    assert ax.get_title() == "Leads by status (6)"
+    assert ax.get_xlabel() == "Leads"
+    assert ax.get_ylabel() == "Status"
+
+
+def test_status_colour_does_not_change_under_filters() -> None:
+    df = sandbox_like_frame(300)
+    full = plot_status(df)
+    only = plot_status(filter_prospects(df, statuses=["visited", "lost"]))
+    full_colors = dict(zip(ticks(full), colors(full), strict=True))
+    only_colors = dict(zip(ticks(only), colors(only), strict=True))
+    assert ticks(only) == ["Visited", "Lost"]
+    assert only_colors == {k: full_colors[k] for k in ("Visited", "Lost")}
+    assert len(set(full_colors.values())) == len(full_colors)  # Knock's statuses all differ
+
+
+def test_plot_sources_top_n_other_and_long_names() -> None:
+    long_name = "Locator: Apartment Experts of Greater Metropolitan Area and Surroundings"
+    rows = []
+    for i in range(40):  # source i has 40 - i leads
+        name = long_name if i == 0 else ("$99 Move-in Special" if i == 1 else f"Source {i:02d}")
+        rows += [{"source_title": name}] * (40 - i)
+    rows += [{"source_title": None}] * 3
+    df = prospect_frame(rows)
+    total = sum(40 - i for i in range(40)) + 3
+    ax = plot_sources(df, top=12)
+    labels = ticks(ax)
+    assert len(labels) == 14  # 12 sources, "(no source)", "Other (28 more)"
+    assert labels[-2:] == ["(no source)", "Other (28 more)"]
+    assert widths(ax)[:2] == [40, 39]
+    other = sum(40 - i for i in range(12, 40))
+    assert widths(ax)[-1] == other
+    assert bar_texts(ax)[-1] == f"{other:,} ({other / total:.1%})"
+    for label in labels:  # wrapped to at most two lines of 28 characters
+        assert all(len(line) <= 28 for line in label.split("\n"))
+        assert label.count("\n") <= 1
+    assert labels[0].endswith("…")
+    assert labels[1] == r"\$99 Move-in Special"  # not read as mathtext
+    assert colors(ax)[0] == source_color(long_name)
+    assert colors(ax)[-1] == OTHER_COLOR
+    assert ax.get_title() == f"Leads by source ({total:,} leads, 40 sources)"
+
+
+def test_source_colour_is_the_same_in_every_chart() -> None:
+    df = sandbox_like_frame(300)
+    bars = plot_sources(df)
+    bar_colors = dict(zip(ticks(bars), colors(bars), strict=True))
+    lines = plot_leads_over_time(df, freq="M", by="source_title", top=3)
+    for line in lines.get_lines():
+        name = line.get_label().split(":")[0]
+        if name in bar_colors:
+            assert to_hex(line.get_color()) == bar_colors[name]
+    assert bar_colors["Zillow"] == source_color("Zillow")
+    assert source_color("Zillow") == source_color("ZILLOW")
+
+
+def test_plot_consent_single_and_by_group() -> None:
+    df = prospect_frame(
+        [
+            {"sms_consent": True, "source_title": "Zillow"},
+            {"sms_consent": True, "source_title": "Zillow"},
+            {"sms_consent": False, "source_title": "Zillow"},
+            {"sms_consent": None, "source_title": "Yelp"},
+        ]
+    )
+    ax = plot_consent(df)
+    assert ticks(ax) == ["consented", "not consented", "unknown"]
+    assert widths(ax) == [2, 1, 1]
+    assert bar_texts(ax) == ["2 (50.0%)", "1 (25.0%)", "1 (25.0%)"]
+    assert colors(ax) == list(CONSENT_COLORS.values())
+    stacked = plot_consent(df, by="source_title")
+    assert ticks(stacked) == ["Zillow", "Yelp"]
+    # Three segments per group (consented, not, unknown), as shares of the group.
+    shares = np.array(widths(stacked)).reshape(3, 2)
+    np.testing.assert_allclose(shares[:, 0], [2 / 3, 1 / 3, 0], atol=1e-6)
+    np.testing.assert_allclose(shares[:, 1], [0, 0, 1], atol=1e-6)
+    assert "n=3" in bar_texts(stacked)
+    assert stacked.get_title() == "SMS consent by source_title (4 leads)"
+
+
+def test_plot_funnel_bars_and_conversion_labels() -> None:
+    statuses = ["new", "open", "open", "visited", "applied_leased", "lost", "on_hold"]
+    ax = plot_funnel(prospect_frame([{"status": s} for s in statuses]))
+    assert widths(ax) == [7, 4, 2, 1, 1, 1, 1]
+    labels = ticks(ax)
+    assert labels[0] == "lead"
+    assert labels[1] == "engaged\n57% of previous"  # 4 of 7
+    assert labels[2] == "toured\n50% of previous"
+    assert labels[5].startswith("lost")
+    assert "on_hold" in labels[6]  # says which raw values "other" held
+    assert bar_texts(ax)[1] == "4 (57.1%)"
+    assert colors(ax)[:2] == [stage_color("lead"), stage_color("engaged")]
+    assert ax.get_title() == "Lead funnel (7 leads)"
+
+
+def test_plot_leads_over_time_bars_and_lines() -> None:
+    df = prospect_frame(
+        [
+            {"created_at": "2026-03-02T01:30:00Z", "status": "new"},
+            {"created_at": "2026-03-03T12:00:00Z", "status": "lost"},
+            {"created_at": "2026-03-20T12:00:00Z", "status": "new"},
+        ]
+    )
+    ax = plot_leads_over_time(df, freq="W")
+    assert [round(p.get_height()) for p in ax.patches] == [2, 0, 1]
+    assert ax.get_title() == "New leads per week (3 leads, UTC)"
+    local = plot_leads_over_time(df, freq="W", tz="America/Chicago")
+    assert [round(p.get_height()) for p in local.patches] == [1, 1, 0, 1]
+    lines = plot_leads_over_time(df, freq="W", by="status")
+    legend = [t.get_text() for t in lines.get_legend().get_texts()]
+    assert legend == ["New: 2 (66.7%)", "Lost: 1 (33.3%)"]
+    assert [to_hex(line.get_color()) for line in lines.get_lines()] == [
+        status_color("new"),
+        status_color("lost"),
+    ]
+    with pytest.raises(ConfigurationError, match="'week'"):
+        plot_leads_over_time(df, freq="fortnight")
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+def test_no_data_gives_an_axes_that_says_so(plot: Callable[..., Axes]) -> None:
+    ax = plot(prospect_frame([]))
+    assert "No leads to show" in bar_texts(ax)
+    assert ax.get_title()
+
+
+@pytest.mark.parametrize("plot", PLOTS)
+def test_draws_on_the_callers_axes(plot: Callable[..., Axes]) -> None:
+    fig, ax = plt.subplots()
+    try:
+        assert plot(sandbox_like_frame(120), ax=ax) is ax
+        assert ax.get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_write_charts_writes_five_pngs(tmp_path: Path) -> None:
+    out = tmp_path / "nested" / "out"
+    before = plt.get_fignums()
+    paths = write_charts(sandbox_like_frame(200), out)
+    assert plt.get_fignums() == before
+    assert [p.name for p in paths] == [f"{name}.png" for name in CHART_NAMES]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    empty = write_charts(prospect_frame([]), tmp_path / "empty")
+    assert all(p.stat().st_size > 0 for p in empty)
+
+
+def test_breakdown_tables_match_the_functions() -> None:
+    df = sandbox_like_frame(200)
+    tables: dict[str, Any] = breakdown_tables(df)
+    assert list(tables) == ["status", "sources", "consent", "funnel"]
+    assert tables["status"]["count"].sum() == 200
+    assert tables["funnel"]["count"].iloc[0] == 200
+    ours = tables["sources"]
+    got = {
+        ("<NA>" if pd.isna(k) else k): v
+        for k, v in zip(ours["source_title"], ours["count"], strict=True)
+    }
+    plain = df["source_title"].astype("object").fillna("<NA>").value_counts()
+    assert got == plain.to_dict()
