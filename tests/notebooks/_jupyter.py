@@ -66,14 +66,27 @@ def make_jupyter_home(root: Path, extra_env: Mapping[str, str] | None = None) ->
         "XDG_DATA_HOME": root / "xdg-data",
         "XDG_CONFIG_HOME": root / "xdg-config",
     }
+    cache_file = root / "cache" / "knock-data" / "http_cache.sqlite"
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     env.update({k: str(v) for k, v in dirs.items()})
+    env["KNOCK_DATA_CACHE"] = str(cache_file)  # the client's default cache file
     # debugpy warns about frozen modules on every kernel start; the kernel never debugs here.
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     env.update(extra_env or {})
     return JupyterHome(root=root, env=env)
+
+
+def inject_parameters(nb: nbformat.NotebookNode, parameters: Mapping[str, object]) -> None:
+    """Override the ``parameters`` cell's values as papermill does: a cell right after it."""
+    index = next(
+        i for i, cell in enumerate(nb.cells) if "parameters" in cell.metadata.get("tags", [])
+    )
+    source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(index + 1, cell)
 
 
 def execute_notebook(
@@ -81,6 +94,7 @@ def execute_notebook(
     home: JupyterHome,
     *,
     env: Mapping[str, str] | None = None,
+    parameters: Mapping[str, object] | None = None,
     timeout: int = 180,
 ) -> nbformat.NotebookNode:
     """Execute a notebook headless on this venv's kernel, in the notebook's own directory.
@@ -88,6 +102,8 @@ def execute_notebook(
     Raises nbclient's ``CellExecutionError`` (with the cell and traceback) when a cell fails.
     """
     nb = nbformat.read(path, as_version=4)
+    if parameters:
+        inject_parameters(nb, parameters)
     specs = KernelSpecManager(kernel_dirs=[str(home.kernels_dir)], ensure_native_kernel=False)
     km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
     client = NotebookClient(
