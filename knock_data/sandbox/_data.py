@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,6 +114,7 @@ _CONTACT_TYPES = [
     ("walk-in", 4),
 ]
 
+# fmt: off
 _FIRST_NAMES = [
     "Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sofia", "Ethan", "Mia", "Lucas",
     "Amelia", "James", "Harper", "Daniel", "Aisha", "Omar", "Priya", "Wei", "Hannah", "Jacob",
@@ -123,8 +125,9 @@ _LAST_NAMES = [
     "Smith", "Johnson", "Williams", "Brown", "Garcia", "Miller", "Davis", "Rodriguez",
     "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
     "Nguyễn", "Müller", "García Márquez", "Østergaard", "Kowalczyk", "Çelik", "Šimková",
-    "O'Brien", "Smith, Jr.", "van der Berg", "Pérez", "Dubois", "Ólafsdóttir", "Kim",
+    "O'Brien", "Smith, Jr.", "van der Berg", "Pérez", "Dubois", "Ólafsdóttir", "Kim", "Muñoz",
 ]
+# fmt: on
 # What people really type into web forms; spreadsheets would run some of these as formulas.
 _HOSTILE_FIRST_NAMES = [
     '=HYPERLINK("http://example.com/x","Click me")',
@@ -140,15 +143,19 @@ _BEDROOMS = ["STUDIO", "1_BEDROOM", "2_BEDROOMS", "3_OR_MORE_BEDROOMS"]
 _PETS = ["dog", "cat", "bird", "none"]
 _AREA_CODES = ["512", "303", "602", "404", "206", "617", "615", "737", "720", "480"]
 
-_END = datetime(2026, 10, 31, 23, 59, tzinfo=UTC)
+# The fifteen months end just after the API document's example lead (created 2021-10-14),
+# so that record sits inside the timeline instead of years away from every other lead.
+_END = datetime(2021, 10, 31, 23, 59, tzinfo=UTC)
 _SPAN_DAYS = 456  # fifteen months of leads
 # Leasing peaks in early summer; weekday traffic beats the weekend, Monday the most.
 _MONTH_WEIGHT = [0.7, 0.75, 0.9, 1.0, 1.15, 1.3, 1.3, 1.2, 1.0, 0.9, 0.75, 0.65]
 _WEEKDAY_WEIGHT = [1.35, 1.2, 1.1, 1.05, 0.95, 0.6, 0.55]
+# fmt: off
 _HOUR_WEIGHT = [
     0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.2, 1.5, 1.6, 1.6,
     1.5, 1.5, 1.4, 1.3, 1.2, 1.1, 1.1, 1.2, 1.1, 0.9, 0.6, 0.4,
 ]
+# fmt: on
 
 
 def _hex16(rng: random.Random) -> str:
@@ -177,7 +184,7 @@ def _created_days(rng: random.Random, n: int) -> list[date]:
     return rng.choices(days, weights=weights, k=n)
 
 
-def _pick(rng: random.Random, table: list[tuple[str, float]]) -> str:
+def _pick(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
     names, weights = zip(*table, strict=True)
     return rng.choices(names, weights=weights)[0]
 
@@ -197,10 +204,16 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     rng = random.Random(seed)
-    communities = []
+    communities: list[tuple[str, str, str, str, ZoneInfo, list[str]]] = []
     for city, state, zip3, zone, n_agents in _COMMUNITIES:
         agents = [_uuid(rng) for _ in range(n_agents)]
-        communities.append((_hex16(rng), city, state, zip3, ZoneInfo(zone), agents))
+        community_id = _hex16(rng)
+        if not communities:
+            # The example prospect belongs to the first community and its agent works there,
+            # so it does not show up as a community or agent of its own in breakdowns.
+            community_id = EXAMPLE_PROSPECT["communityId"]
+            agents[0] = EXAMPLE_PROSPECT["agent"]["username"]
+        communities.append((community_id, city, state, zip3, ZoneInfo(zone), agents))
     community_weights = [5, 4, 3, 4, 3, 2, 2]
 
     reserved = {EXAMPLE_PROSPECT["prospectId"], JS_EXAMPLE_ID}
@@ -214,8 +227,13 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     if n >= 2:
         ids.insert(rng.randrange(0, len(ids) + 1), JS_EXAMPLE_ID)
 
-    records: list[dict[str, Any]] = [dict(EXAMPLE_PROSPECT, agent=dict(EXAMPLE_PROSPECT["agent"]),
-                                          source=dict(EXAMPLE_PROSPECT["source"]))]
+    records: list[dict[str, Any]] = [
+        dict(
+            EXAMPLE_PROSPECT,
+            agent=dict(EXAMPLE_PROSPECT["agent"]),
+            source=dict(EXAMPLE_PROSPECT["source"]),
+        )
+    ]
     days = _created_days(rng, len(ids))
     for prospect_id, day in zip(ids, days, strict=True):
         records.append(_one_prospect(rng, prospect_id, day, communities, community_weights))
@@ -231,8 +249,16 @@ def _one_prospect(
 ) -> dict[str, Any]:
     community_id, city, state, zip3, zone, agents = rng.choices(communities, community_weights)[0]
     hour = rng.choices(range(24), weights=_HOUR_WEIGHT)[0]
-    local = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60),
-                     rng.randrange(1_000_000), tzinfo=zone)
+    local = datetime(
+        day.year,
+        day.month,
+        day.day,
+        hour,
+        rng.randrange(60),
+        rng.randrange(60),
+        rng.randrange(1_000_000),
+        tzinfo=zone,
+    )
     created = local.astimezone(UTC)
     age_days = (_END - created).days
 
@@ -252,12 +278,18 @@ def _one_prospect(
 
     first = rng.choice(_HOSTILE_FIRST_NAMES) if rng.random() < 0.006 else rng.choice(_FIRST_NAMES)
     last = rng.choice(_LAST_NAMES)
-    email = None if rng.random() < 0.08 else (
-        f"{_ascii(first)}.{_ascii(last)}{rng.randrange(100)}@"
-        f"{rng.choice(['example.com', 'example.net', 'example.org'])}"
+    email = (
+        None
+        if rng.random() < 0.08
+        else (
+            f"{_ascii(first)}.{_ascii(last)}{rng.randrange(100)}@"
+            f"{rng.choice(['example.com', 'example.net', 'example.org'])}"
+        )
     )
-    phone = None if rng.random() < 0.1 else (
-        f"+1{rng.choice(_AREA_CODES)}555{rng.randrange(10_000):04d}"
+    phone = (
+        None
+        if rng.random() < 0.1
+        else (f"+1{rng.choice(_AREA_CODES)}555{rng.randrange(10_000):04d}")
     )
     consent_share = 0.7 if contact in ("form", "sms", "chat") else 0.35
     has_address = rng.random() < 0.25
@@ -280,11 +312,15 @@ def _one_prospect(
         "communityId": community_id,
         "email": email,
         "phone": phone,
-        "agent": None if rng.random() < (0.3 if status == "new" else 0.04)
+        "agent": None
+        if rng.random() < (0.3 if status == "new" else 0.04)
         else {"username": rng.choice(agents)},
         "address": f"{rng.randrange(100, 9999)} {rng.choice(_STREETS)}" if has_address else None,
-        "unit": (f"#{rng.randrange(1, 40)}{rng.choice('ABCD')}"
-                 if has_address and rng.random() < 0.5 else None),
+        "unit": (
+            f"#{rng.randrange(1, 40)}{rng.choice('ABCD')}"
+            if has_address and rng.random() < 0.5
+            else None
+        ),
         "city": city if has_address else None,
         "state": state if has_address else None,
         "zip": f"{zip3}{rng.randrange(100):02d}" if has_address else None,
@@ -296,7 +332,8 @@ def _one_prospect(
         "pets": pets,
         "occupants": rng.randrange(1, 6) if rng.random() < 0.5 else None,
         "leaseTermMonths": rng.choice([3, 6, 9, 12, 12, 12, 13, 15, 18])
-        if rng.random() < 0.5 else None,
+        if rng.random() < 0.5
+        else None,
         "minBudget": min_budget,
         "maxBudget": max_budget,
         "smsConsent": rng.random() < consent_share,

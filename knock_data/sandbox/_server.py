@@ -12,14 +12,17 @@ connection stalls every response for about 40 ms (Nagle's algorithm meeting dela
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -65,18 +68,26 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the sandbox runs inside tests, notebooks and the demo
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # What the standard library rejects before a handler runs (a garbled request line,
+        # an unknown method, oversized headers) is answered in JSON too, then hung up on.
+        self.close_connection = True
+        self._reply(code, _json({"message": message or HTTPStatus(code).phrase}))
 
     def _reply(self, status: int, body: bytes, extra: Sequence[tuple[str, str]] = ()) -> None:
         head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}",
+            f"HTTP/1.1 {status} {_REASONS.get(status) or HTTPStatus(status).phrase}",
             "Content-Type: application/json",
             f"Content-Length: {len(body)}",
             *(f"{name}: {value}" for name, value in extra),
         ]
         if self.close_connection:
             head.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":  # an HTTP/1.0 client that asked to keep alive
+            head.append("Connection: keep-alive")
         payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
         if self.command != "HEAD":
             payload += body
@@ -95,22 +106,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("x-api-key") != sandbox.api_key:
             self._reply(403, _FORBIDDEN)
             return
-        if sandbox._should_fail():
-            self._fault(sandbox)
-            return
+        # API Gateway hands the function the decoded path parameter: /prospect/12%203
+        # is reported as "Id 12 3 is not a valid prospect id".
         prospect_id = unquote(match["id"])
         body = sandbox._bodies.get(prospect_id)
-        if body is not None:
+        if sandbox._should_fail():
+            self._fault(sandbox, body)
+        elif body is not None:
             self._reply(200, body)
         elif not _NUMBER.fullmatch(prospect_id):
             message = f"Id {prospect_id} is not a valid prospect id. Id must be a number."
             self._reply(400, _json({"errorMessage": message}))
         else:
-            message = (
-                f"Unable to get prospect upstream - Prospect_id {prospect_id} does not exist."
+            message = f"Unable to get prospect upstream - Prospect_id {prospect_id} does not exist."
+            self._reply(
+                404, _json({"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": message})
             )
-            self._reply(404, _json({"errorCode": "CORE_API_GET_PROSPECT_FAIL",
-                                    "errorMessage": message}))
 
     do_HEAD = do_GET
 
@@ -123,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _refuse
 
-    def _fault(self, sandbox: SandboxServer) -> None:
+    def _fault(self, sandbox: SandboxServer, body: bytes | None) -> None:
         kind = sandbox._fault_kind()
         if kind == "rate_limited":
             self._reply(429, _TOO_MANY, [("Retry-After", str(sandbox.retry_after))])
@@ -133,12 +144,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(503, _UNAVAILABLE)
         elif kind == "truncated":
             # Promise the whole prospect, send half of it, hang up.
-            body = next(iter(sandbox._bodies.values()))
-            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+            if body is None:
+                body = sandbox._example_body
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode("latin-1")
             self.wfile.write(head + body[: len(body) // 2])
             self.close_connection = True
-        else:  # dropped: close without a word
+        else:  # dropped: hang up without a word
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
 
@@ -148,6 +162,35 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
     sandbox: SandboxServer
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Hang up on keep-alive clients, so a stopped sandbox answers nobody."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # the client may have gone already
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-response is routine (timeouts, our own faults): stay quiet.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class SandboxServer:
@@ -173,9 +216,14 @@ class SandboxServer:
         Seed for choosing the faults, for repeatable runs.
     retry_after
         Seconds announced in ``Retry-After`` on a 429.
+    fault_kinds
+        Which faults to draw from, among :data:`FAULT_KINDS` (``"rate_limited"``,
+        ``"bad_gateway"``, ``"unavailable"``, ``"truncated"``, ``"dropped"``); all by
+        default. ``fault_kinds=("rate_limited",)`` tests a client's handling of 429 alone.
 
-    ``latency`` and ``fault_rate`` may be changed while the server runs. :attr:`requests`
-    counts the requests received per path.
+    ``latency``, ``fault_rate`` and ``fault_kinds`` may be changed while the server runs.
+    :attr:`requests` counts the requests received per path, :attr:`records` holds the
+    prospects as served.
 
     Examples
     --------
@@ -199,11 +247,17 @@ class SandboxServer:
         fault_rate: float = 0.0,
         fault_seed: int | None = None,
         retry_after: int = 1,
+        fault_kinds: Sequence[str] = FAULT_KINDS,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, got {fault_rate}")
         if latency < 0:
             raise ValueError(f"latency must be zero or more seconds, got {latency}")
+        unknown = [kind for kind in fault_kinds if kind not in FAULT_KINDS]
+        if unknown or not fault_kinds:
+            raise ValueError(
+                f"fault_kinds must be one or more of {', '.join(FAULT_KINDS)}; got {fault_kinds!r}"
+            )
         self.host = host
         self.port = port
         self.n_prospects = n_prospects
@@ -212,8 +266,10 @@ class SandboxServer:
         self.latency = latency
         self.fault_rate = fault_rate
         self.retry_after = retry_after
+        self.fault_kinds = tuple(fault_kinds)
         self.records = generate_prospects(n_prospects, seed)
         self._bodies = {r["prospectId"]: _json(r) for r in self.records}
+        self._example_body = self._bodies[self.records[0]["prospectId"]]
         self._rng = random.Random(fault_seed)
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
@@ -230,7 +286,7 @@ class SandboxServer:
         """Base URL to give a client, such as ``http://127.0.0.1:54321``."""
         if self._httpd is None:
             raise RuntimeError("The sandbox is not running: call start() or use `with`.")
-        host, port = self._httpd.server_address[:2]
+        host, port = self._httpd.socket.getsockname()[:2]
         return f"http://{host}:{port}"
 
     @property
@@ -243,22 +299,25 @@ class SandboxServer:
         """Start serving on a background thread; returns ``self``."""
         if self._httpd is not None:
             return self
-        httpd = _Server((self.host, self.port), _Handler)
+        httpd = _Server((self.host, self.port))
         httpd.sandbox = self
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
-            name=f"knock-sandbox-{httpd.server_address[1]}", daemon=True,
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"knock-sandbox-{httpd.server_address[1]}",
+            daemon=True,
         )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving, hang up on kept-alive connections and free the port."""
         httpd, self._httpd = self._httpd, None
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
+            httpd.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
@@ -280,8 +339,10 @@ class SandboxServer:
 
     def __repr__(self) -> str:
         where = self.url if self._httpd is not None else "stopped"
-        return (f"SandboxServer({where}, n_prospects={self.n_prospects}, seed={self.seed}, "
-                f"latency={self.latency}, fault_rate={self.fault_rate})")
+        return (
+            f"SandboxServer({where}, n_prospects={self.n_prospects}, seed={self.seed}, "
+            f"latency={self.latency}, fault_rate={self.fault_rate})"
+        )
 
     # -- used by the handler ---------------------------------------------------------
     def _count(self, path: str) -> None:
@@ -296,4 +357,4 @@ class SandboxServer:
 
     def _fault_kind(self) -> str:
         with self._lock:
-            return self._rng.choice(FAULT_KINDS)
+            return self._rng.choice(self.fault_kinds)

@@ -1,0 +1,71 @@
+"""The knock-data command line: parsing, help and usage errors (no server started)."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import pytest
+
+import knock_data
+from knock_data._cli import main
+
+
+def test_console_script_points_to_main() -> None:
+    (script,) = entry_points(group="console_scripts", name="knock-data")
+    assert script.value == "knock_data._cli:main"
+    assert script.load() is main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"knock-data {knock_data.__version__}"
+
+
+def test_a_command_is_required_and_listed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "sandbox" in capsys.readouterr().out
+
+
+def test_unknown_command_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve"])
+    assert exit_info.value.code == 2
+    assert "choose from" in capsys.readouterr().err
+
+
+def test_sandbox_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sandbox", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--host", "--port", "--prospects", "--seed", "--latency", "--fault-rate"):
+        assert option in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault-rate", "1.5"], "argument --fault-rate: must be between 0 and 1, got 1.5"),
+        (["--fault-rate", "lots"], "argument --fault-rate: expected a share such as 0.1"),
+        (["--latency", "-1"], "argument --latency: must be zero or more seconds, got -1"),
+        (["--latency", "nan"], "argument --latency: must be zero or more seconds"),
+        (["--prospects", "0"], "argument --prospects: must be at least 1, got 0"),
+        (["--prospects", "5k"], "argument --prospects: expected a whole number, got '5k'"),
+        (["--port", "70000"], "argument --port: must be 0 (any free port) to 65535"),
+        (["--seed", "x"], "argument --seed: invalid int value: 'x'"),
+    ],
+)
+def test_sandbox_refuses_bad_options_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sandbox", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
