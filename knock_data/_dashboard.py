@@ -82,7 +82,7 @@ def _draw_leads_over_time(df: pd.DataFrame, ax: Any) -> Any:
     return plot_leads_over_time(df, freq=_period_for(df), ax=ax)
 
 
-_BAR_MARGINS = (2.05, 0.15, 0.55, 0.35)
+_BAR_MARGINS = (2.05, 0.45, 0.55, 0.35)
 _CHARTS: tuple[_Chart, ...] = (
     _Chart("status", "Status", lambda df, ax: plot_status(df, ax=ax), (6.0, 3.8), _BAR_MARGINS),
     _Chart("sources", "Sources", lambda df, ax: plot_sources(df, ax=ax), (6.0, 3.8), _BAR_MARGINS),
@@ -105,7 +105,7 @@ _CHART_BY_NAME = {chart.name: chart for chart in _CHARTS}
 #: change on 100,000 rows well within a quarter of a second; other tabs draw when opened.
 _TABS: dict[str, tuple[str, ...]] = {
     "Funnel and status": ("funnel", "status"),
-    "Sources and SMS consent": ("sources", "consent"),
+    "Sources & consent": ("sources", "consent"),
     "Leads over time": ("leads_over_time",),
 }
 
@@ -240,9 +240,11 @@ class Dashboard:
             description="Created (UTC)",
             disabled=not self._days,
             continuous_update=False,
-            layout=widgets.Layout(width="100%"),
+            readout=False,  # too narrow for two dates: the label beside it says them
+            layout=widgets.Layout(flex="1 1 auto"),
             style={"description_width": "initial"},
         )
+        self._created_label = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
         self.controls["include_deleted"] = widgets.Checkbox(
             value=False, description="Include deleted records", indent=False
         )
@@ -303,7 +305,10 @@ class Dashboard:
             [
                 widgets.HTML(f"<h3 style='margin:0 0 4px 0'>{html.escape(title)}</h3>"),
                 widgets.HBox(selects, layout=widgets.Layout(flex_flow="row wrap", width="100%")),
-                self.controls["created"],
+                widgets.HBox(
+                    [self.controls["created"], self._created_label],
+                    layout=widgets.Layout(align_items="center", width="100%"),
+                ),
                 widgets.HBox(
                     [
                         self.controls["include_deleted"],
@@ -416,6 +421,7 @@ class Dashboard:
             "sms_consent_rate": _consent_rate(shown),
         }
         self._summary_html.value = self._summary_text(kwargs)
+        self._created_label.value = self._created_text()
         self._clear_export()
 
         rows = _rows_key(shown)
@@ -540,6 +546,15 @@ class Dashboard:
         with rc_context({"svg.fonttype": "none"}):
             figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None})
         return buffer.getvalue()
+
+    def _created_text(self) -> str:
+        if not self._days:
+            return "<span style='color:#666'>no creation dates</span>"
+        first, last = self.controls["created"].value
+        days = (last - first).days + 1
+        return (
+            f"{first:%Y-%m-%d} to {last:%Y-%m-%d} <span style='color:#666'>({days:,} days)</span>"
+        )
 
     def _summary_text(self, kwargs: dict[str, Any]) -> str:
         s = self._summary
