@@ -136,11 +136,11 @@ def _period_for(df: pd.DataFrame) -> str:
 def _options(series: pd.Series, missing_label: str) -> list[tuple[str, Any]]:
     """(label with count, value) for each value present, most frequent first."""
     counts = series.value_counts(dropna=False, sort=True)
-    options = []
+    options: list[tuple[str, Any]] = []
     for value, count in counts.items():
         if count == 0:  # categories that no row holds
             continue
-        if pd.isna(value):
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             options.append((f"{missing_label} ({count:,})", None))
         else:
             options.append((f"{value} ({count:,})", value))
@@ -234,8 +234,9 @@ class Dashboard:
                 style={"description_width": "initial"},
             )
         self._days = _created_days(df["created_at"])
+        day_options: list[tuple[str, date | None]] = [(d.isoformat(), d) for d in self._days]
         self.controls["created"] = widgets.SelectionRangeSlider(
-            options=[(d.isoformat(), d) for d in self._days] or [("no dates", None)],
+            options=day_options or [("no dates", None)],
             index=(0, max(len(self._days) - 1, 0)),
             description="Created (UTC)",
             disabled=not self._days,
