@@ -11,7 +11,8 @@ subclass it (an invalid id is a ``ValueError``), so generic handlers keep workin
     ├── AuthenticationError (PermissionError)  401/403: stops a whole batch
     ├── KnockAPIError                       5xx, bad JSON, timeouts, dropped connections
     │   └── RateLimited                     429 after every retry
-    └── RecordError (TypeError)             a record that is not a JSON object
+    └── RecordError (TypeError)             a record that is not a JSON object, or a
+                                            field its column's type cannot hold
 
 Each carries the prospect id, the HTTP status, Knock's ``errorCode``/``errorMessage``
 (or gateway ``message``) and a hint saying what to do next. None ever holds the API key.
@@ -113,4 +114,42 @@ class RateLimited(KnockAPIError):
 
 
 class RecordError(KnockError, TypeError):
-    """A record handed to :func:`knock_data.to_frame` is not a JSON object."""
+    """A record handed to :func:`knock_data.to_frame` cannot become a row.
+
+    Either the item is not a JSON object, or one of its fields holds a value its column's
+    type cannot hold (``"createdAt": "yesterday"``, ``"occupants": "three"``).
+
+    Parameters
+    ----------
+    message
+        What went wrong, in a sentence.
+    position
+        The item's 0-based position in the records given.
+    field
+        The API field path concerned (``"createdAt"``, ``"agent.username"``), if any.
+    prospect_id, status_code, error_code, server_message, hint
+        As for :class:`KnockError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int | None = None,
+        field: str | None = None,
+        prospect_id: str | None = None,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        server_message: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.position = position
+        self.field = field
+        super().__init__(
+            message,
+            prospect_id=prospect_id,
+            status_code=status_code,
+            error_code=error_code,
+            server_message=server_message,
+            hint=hint,
+        )

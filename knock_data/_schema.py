@@ -11,6 +11,7 @@ import re
 __all__ = [
     "CATEGORICAL_COLUMNS",
     "COLUMNS",
+    "COLUMN_KINDS",
     "FIELD_TO_COLUMN",
     "PII_COLUMNS",
     "column_name",
@@ -58,6 +59,42 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = (
     "agent_username",
     "first_contact_type",
 )
+
+#: What each documented column holds. ``knock_data._frame`` maps each kind to one pandas dtype
+#: (its module docstring has the table) and the export reads it to format dates and times.
+#:
+#: ``id`` and ``text``: text; ``category``: low-cardinality text; ``choices``: a list or a
+#: scalar from the API, kept as readable text; ``date``: a calendar day; ``timestamp``: an
+#: instant; ``boolean``; ``count``: a whole number; ``amount``: a number of dollars.
+COLUMN_KINDS: dict[str, str] = {
+    "prospect_id": "id",
+    "community_id": "category",
+    "email": "text",
+    "phone": "text",
+    "agent_username": "category",
+    "address": "text",
+    "unit": "text",
+    "city": "text",
+    "state": "text",
+    "zip": "text",
+    "source_title": "category",
+    "first_name": "text",
+    "last_name": "text",
+    "move_date": "date",
+    "bedrooms": "choices",
+    "pets": "choices",
+    "occupants": "count",
+    "lease_term_months": "count",
+    "min_budget": "amount",
+    "max_budget": "amount",
+    "sms_consent": "boolean",
+    "is_deleted": "boolean",
+    "not_prospect": "boolean",
+    "created_at": "timestamp",
+    "updated_at": "timestamp",
+    "first_contact_type": "category",
+    "status": "category",
+}
 
 #: Columns holding a person's contact details or name (masked or dropped on export).
 PII_COLUMNS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "address")

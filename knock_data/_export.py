@@ -1,0 +1,295 @@
+"""Write prospect frames to files: spreadsheet-safe CSV and typed parquet, with PII options.
+
+CSV (:func:`export_csv`) is for people and spreadsheets:
+
+- UTF-8 with a byte-order mark, so Excel reads accents right; comma separated, CRLF line
+  ends (RFC 4180), no index column; values holding commas, quotes or line breaks are quoted,
+  so ``pandas.read_csv`` gives them back unchanged.
+- Timestamps in ISO 8601 with microseconds and offset (``2021-10-14T18:10:34.515181+00:00``),
+  calendar days as ``2021-11-15``; booleans ``True``/``False``; missing values empty; whole
+  dollar amounts without a trailing ``.0``.
+- **Formula injection is neutralised** (OWASP's CSV-injection guidance). Prospects type their
+  own names into web forms, and a spreadsheet runs a cell that begins with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return as a formula. Such a text cell (and a header) is
+  written with a leading apostrophe: ``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``, which
+  Excel and LibreOffice show as text. Leading spaces or line breaks before one of those
+  characters, and their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), count too.
+- **A plain number is left alone**, even with a sign: an E.164 phone such as
+  ``+10551234567`` holds nothing but digits, so no spreadsheet can run anything from it, and
+  it stays exactly ``+10551234567`` in the file and for ``read_csv``. Opened in a spreadsheet
+  it becomes the number 10551234567 (the ``+`` read as a sign), every digit visible; to see
+  the ``+``, import the phone column as *Text* (LibreOffice: the column type in the Text
+  Import dialog; Excel: *Data > From Text/CSV*, then set the column to Text).
+
+Parquet (:func:`to_parquet`) is for data: it keeps every dtype of
+:func:`knock_data.to_frame` (``pandas.read_parquet`` gives the same frame back) and needs no
+neutralising, since no spreadsheet runs it.
+
+Personal data, the same for both (the columns of ``knock_data._schema.PII_COLUMNS``):
+
+=========  =========================================================================
+``pii``    effect
+=========  =========================================================================
+``keep``   everything as fetched (the default)
+``mask``   ``email`` keeps its domain (``***@example.com``); ``phone`` keeps its last two
+           digits (``*********67``, one star per hidden digit); ``first_name`` and
+           ``last_name`` keep their initial (``O.``); ``address`` loses its numbers
+           (``*** Oak St``). Missing stays missing.
+``drop``   those five columns are left out
+=========  =========================================================================
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from knock_data._exceptions import ConfigurationError
+from knock_data._schema import PII_COLUMNS
+
+__all__ = ["PII_CHOICES", "export_csv", "to_parquet"]
+
+#: The accepted values of the ``pii`` option.
+PII_CHOICES: tuple[str, ...] = ("keep", "mask", "drop")
+
+_STRING = pd.StringDtype("pyarrow")
+
+# A cell a spreadsheet would run as a formula: a tab or CR first, or one of = + - @ (or their
+# full-width forms) after nothing but whitespace. Valid for both RE2 (pyarrow) and Python re.
+_TRIGGERS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
+_FORMULA = "^[\\t\\r]|^[\\t\\n\\v\\f\\r ]*[" + _TRIGGERS + "]"
+# ... unless it is a plain, possibly signed, number (an E.164 phone): digits run nothing.
+_PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
+_NEUTRALISER = "'"
+
+
+def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "keep") -> Path:
+    """Write a prospect frame to a CSV that opens safely in Excel and LibreOffice.
+
+    Parameters
+    ----------
+    df
+        A frame from :func:`knock_data.to_frame` (or any frame: every text cell is made
+        spreadsheet-safe, every datetime written in ISO 8601).
+    path
+        The file to write; missing parent directories are created.
+    pii
+        ``"keep"`` (default), ``"mask"`` or ``"drop"`` the personal-data columns (email,
+        phone, first and last name, street address). See :mod:`knock_data._export`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    knock_data.ConfigurationError
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import knock_data as kd
+    >>> from knock_data.sandbox import EXAMPLE_PROSPECT
+    >>> df = kd.to_frame([dict(EXAMPLE_PROSPECT, firstName="=1+2")])
+    >>> out = kd.export_csv(df, pathlib.Path(tempfile.mkdtemp()) / "p.csv", pii="mask")
+    >>> text = out.read_text(encoding="utf-8-sig")
+    >>> "'=." in text, "***@example.com" in text, "*********67" in text
+    (True, True, True)
+    """
+    frame = _apply_pii(_check_frame(df), pii)
+    out = _target(path)
+    _spreadsheet_safe(frame).to_csv(
+        out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
+    )
+    return out
+
+
+def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "keep") -> Path:
+    """Write a prospect frame to parquet, keeping every dtype.
+
+    Compact and fast for large pulls; ``pandas.read_parquet`` gives back the same columns
+    and dtypes (Arrow strings, categoricals, nullable booleans and integers, UTC timestamps).
+
+    Parameters
+    ----------
+    df
+        A frame from :func:`knock_data.to_frame` (or any frame pyarrow can write).
+    path
+        The file to write; missing parent directories are created.
+    pii
+        ``"keep"`` (default), ``"mask"`` or ``"drop"``, as for :func:`export_csv`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    knock_data.ConfigurationError
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> import knock_data as kd
+    >>> df = kd.to_frame(kd.sandbox.generate_prospects(20))
+    >>> out = kd.to_parquet(df, pathlib.Path(tempfile.mkdtemp()) / "p.parquet", pii="drop")
+    >>> back = pd.read_parquet(out)
+    >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
+    (False, True)
+    """
+    frame = _apply_pii(_check_frame(df), pii)
+    out = _target(path)
+    frame.to_parquet(out, index=False, engine="pyarrow")
+    return out
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _check_frame(df: object) -> pd.DataFrame:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            f"Expected a pandas DataFrame (from knock_data.to_frame), got {type(df).__name__}."
+        )
+    return df
+
+
+def _target(path: str | os.PathLike[str]) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+    if pii not in PII_CHOICES:
+        raise ConfigurationError(
+            f"pii={pii!r} is not a choice; use one of {', '.join(map(repr, PII_CHOICES))}.",
+            hint="'keep' writes personal data as fetched, 'mask' hides most of it, "
+            "'drop' leaves those columns out.",
+        )
+    present = [c for c in PII_COLUMNS if c in df.columns]
+    if pii == "keep" or not present:
+        return df
+    if pii == "drop":
+        return df.drop(columns=present)
+    masked = df.copy(deep=False)
+    for column in present:
+        masked[column] = _mask_column(df[column], _MASKERS[column])
+    return masked
+
+
+def _mask_column(values: pd.Series, masker: Callable[[str], str]) -> pd.Series:
+    text = values.astype(_STRING)
+    return pd.Series(
+        [None if pd.isna(v) else masker(v) for v in text],
+        index=values.index,
+        dtype=_STRING,
+        name=values.name,
+    )
+
+
+def _mask_email(value: str) -> str:
+    _, at, domain = value.rpartition("@")
+    return f"***@{domain}" if at else "***"
+
+
+def _mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return "*" * max(len(digits) - 2, 0) + digits[-2:] if digits else "***"
+
+
+def _mask_name(value: str) -> str:
+    stripped = value.strip()
+    return f"{stripped[0]}." if stripped else ""
+
+
+def _mask_address(value: str) -> str:
+    return re.sub(r"\d+", "***", value)
+
+
+_MASKERS: dict[str, Callable[[str], str]] = {
+    "email": _mask_email,
+    "phone": _mask_phone,
+    "first_name": _mask_name,
+    "last_name": _mask_name,
+    "address": _mask_address,
+}
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column as the text or number the CSV should hold, formulas neutralised."""
+    columns: dict[str, pd.Series] = {}
+    for name, series in df.items():
+        columns[_neutralise_header(str(name))] = _csv_column(series)
+    return pd.DataFrame(columns, index=df.index)
+
+
+def _csv_column(series: pd.Series) -> pd.Series:
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        text = series.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z").astype(_STRING)
+        return text.str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+    if pd.api.types.is_datetime64_dtype(dtype):
+        days_only = (series.dropna() == series.dropna().dt.normalize()).all()
+        pattern = "%Y-%m-%d" if days_only else "%Y-%m-%dT%H:%M:%S.%f"
+        return series.dt.strftime(pattern).astype(_STRING)
+    if pd.api.types.is_bool_dtype(dtype):
+        return series.astype("boolean").map({True: "True", False: "False"}).astype(_STRING)
+    if pd.api.types.is_float_dtype(dtype):
+        floats = series.astype("Float64")
+        finite = floats.dropna()
+        if len(finite) and (finite == finite.round()).all() and finite.abs().max() < 2**53:
+            return floats.astype("Int64")  # whole dollars: 1200, not 1200.0
+        return floats
+    if pd.api.types.is_numeric_dtype(dtype):
+        return series
+    return _neutralise(_as_text(series))
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.StringDtype):
+        return series.astype(_STRING)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype(object).astype(_STRING)
+    # object or anything else: text as str() spells it, missing stays missing
+    return pd.Series(
+        [None if _is_missing(v) else str(v) for v in series],
+        index=series.index,
+        dtype=_STRING,
+    )
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes are values, not missing
+        return False
+
+
+def _neutralise(text: pd.Series) -> pd.Series:
+    risky = text.str.contains(_FORMULA, regex=True) & ~text.str.contains(_PLAIN_NUMBER, regex=True)
+    risky = risky.fillna(False).astype(bool)
+    if not risky.any():
+        return text
+    safe = text.copy()
+    safe[risky] = _NEUTRALISER + text[risky]
+    return safe
+
+
+def _neutralise_header(name: str) -> str:
+    if re.search(_FORMULA, name) and not re.search(_PLAIN_NUMBER, name):
+        return _NEUTRALISER + name
+    return name

@@ -1,0 +1,559 @@
+"""Prospect records (dicts from the Get Prospect API) -> one typed pandas DataFrame.
+
+One row per record, in the order given. The documented columns come first, in the API
+document's order; any field the API adds later follows, alphabetically, named by the same rule
+(nested objects joined with ``_``, camelCase to snake_case: ``agent.fullName`` ->
+``agent_full_name``). Every column has one dtype, whatever the data, so that the analysis, the
+charts and the dashboard can rely on it, and an empty input gives the same columns and dtypes.
+
+========================  ====================  =========================  ==================
+Column                    API field             dtype                      Notes
+========================  ====================  =========================  ==================
+``prospect_id``           ``prospectId``        ``string[pyarrow]``        text, never a number
+``community_id``          ``communityId``       ``category``
+``email``                 ``email``             ``string[pyarrow]``        PII
+``phone``                 ``phone``             ``string[pyarrow]``        PII, E.164 as sent
+``agent_username``        ``agent.username``    ``category``
+``address``               ``address``           ``string[pyarrow]``        PII
+``unit``                  ``unit``              ``string[pyarrow]``
+``city``                  ``city``              ``string[pyarrow]``
+``state``                 ``state``             ``string[pyarrow]``
+``zip``                   ``zip``               ``string[pyarrow]``        text: keeps ``02108``
+``source_title``          ``source.title``      ``category``
+``first_name``            ``firstName``         ``string[pyarrow]``        PII
+``last_name``             ``lastName``          ``string[pyarrow]``        PII
+``move_date``             ``moveDate``          ``datetime64[us]``         a day: midnight, no zone
+``bedrooms``              ``bedrooms``          ``string[pyarrow]``        ``"STUDIO, 1_BEDROOM"``
+``pets``                  ``pets``              ``string[pyarrow]``        ``"dog, cat"``
+``occupants``             ``occupants``         ``Int64``
+``lease_term_months``     ``leaseTermMonths``   ``Int64``
+``min_budget``            ``minBudget``         ``Float64``                dollars
+``max_budget``            ``maxBudget``         ``Float64``                dollars
+``sms_consent``           ``smsConsent``        ``boolean``
+``is_deleted``            ``isDeleted``         ``boolean``
+``not_prospect``          ``notProspect``       ``boolean``
+``created_at``            ``createdAt``         ``datetime64[us, UTC]``
+``updated_at``            ``updatedAt``         ``datetime64[us, UTC]``
+``first_contact_type``    ``firstContactType``  ``category``
+``status``                ``status``            ``category``               the API's raw value
+========================  ====================  =========================  ==================
+
+All dtypes are nullable: a null, a missing field or a null nested object (``"agent": null``)
+gives ``<NA>`` (``NaT`` for dates and times).
+
+- **Text** is Arrow-backed ``string[pyarrow]`` (``pd.StringDtype("pyarrow")``, missing is
+  ``pd.NA``). A whole number sent where text is expected (``"prospectId": 47569637``) becomes
+  its digits.
+- **Categoricals** are unordered; their categories are the values seen, sorted, as pandas' own
+  text dtype (the same dtype ``pandas.read_parquet`` gives back; only a category column with
+  no values at all comes back from parquet with ``object`` categories).
+- **Timestamps** are converted to UTC from whatever offset they carry, keeping microseconds;
+  a timestamp without an offset is taken as UTC.
+- **move_date** is a calendar day stored as ``datetime64[us]`` at midnight without a time zone:
+  ``df[df.move_date >= "2021-11-01"]``, ``df.move_date.dt.to_period("M")`` and resampling
+  work, CSV holds ``2021-11-15`` and parquet keeps the type exactly (microseconds, like the
+  timestamps: parquet has no seconds unit). A value with a time part keeps the day as written.
+- **bedrooms** and **pets** arrive as lists (``["1_BEDROOM", "2_BEDROOMS"]``) or as a single
+  value; both become text with the items joined by ``", "`` in the order sent
+  (``"1_BEDROOM, 2_BEDROOMS"``), so ``df.bedrooms.str.contains("2_BEDROOMS")`` filters. An
+  empty list is missing.
+- **Fields the API adds** take pandas' nullable types by their values (``string[pyarrow]``,
+  ``Int64``, ``Float64``, ``boolean``); a list becomes text as above, and a field whose values
+  mix kinds becomes text. A name that would clash with a column already present keeps the raw
+  field spelling (``agent_username`` sent beside ``agent.username``).
+
+A value that a documented column's type cannot hold (``"createdAt": "yesterday"``,
+``"occupants": "three"``, ``"agent": "bob"``) raises :class:`knock_data.RecordError` naming
+the item's position, its prospect id and the field; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from knock_data._exceptions import RecordError
+from knock_data._schema import COLUMN_KINDS, FIELD_TO_COLUMN, column_name
+
+__all__ = ["to_frame"]
+
+_STRING = pd.StringDtype("pyarrow")
+# The text dtype pandas gives categories it infers (and read_parquet restores): "str" on
+# pandas 3, object on pandas 2. Using it keeps a parquet round trip dtype-for-dtype equal.
+_CATEGORY_TEXT = pd.Index(["a"]).dtype
+_ITEM_SEPARATOR = ", "
+# Type sets for the fast checks: ``set(map(type, values))`` runs at C speed.
+_DICT_OR_NONE = frozenset({dict, type(None)})
+_STR_OR_NONE = frozenset({str, type(None)})
+
+_HINT_FIELD = (
+    "The record does not match the Get Prospect API's documented types; check where it came "
+    "from, or fix or drop that record before calling to_frame."
+)
+_HINT_ITEM = (
+    "to_frame takes an iterable of prospect records, one dict per prospect, as decoded from "
+    "the Get Prospect API's JSON."
+)
+
+# Top-level documented fields and, for nested objects, the documented child of each.
+_NESTED: dict[str, str] = {}
+for _path in FIELD_TO_COLUMN:
+    if "." in _path:
+        _parent, _child = _path.split(".", 1)
+        _NESTED[_parent] = _child
+_TOP_LEVEL = frozenset(path.split(".", 1)[0] for path in FIELD_TO_COLUMN)
+
+
+def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Flatten prospect records into one typed DataFrame, one row per record.
+
+    Parameters
+    ----------
+    records
+        Prospect records as decoded from the Get Prospect API: an iterable of dicts (a list,
+        a generator, :attr:`knock_data.FetchResult.records`). Empty gives an empty frame with
+        every documented column and its dtype.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The documented columns in the API document's order, then any extra fields
+        alphabetically; dtypes as in the table of :mod:`knock_data._frame`, with a
+        ``RangeIndex``.
+
+    Raises
+    ------
+    knock_data.RecordError
+        An item is not a JSON object, or a documented field holds a value its column's type
+        cannot hold. The error names the 0-based position, the prospect id and the field.
+
+    Examples
+    --------
+    >>> from knock_data import to_frame
+    >>> from knock_data.sandbox import EXAMPLE_PROSPECT
+    >>> df = to_frame([EXAMPLE_PROSPECT])
+    >>> df.loc[0, ["prospect_id", "agent_username", "status"]].tolist()
+    ['47569637', '2be16a9e-b3ab-4b1f-9632-575aca1a3d20', 'new']
+    >>> df.loc[0, "created_at"]
+    Timestamp('2021-10-14 18:10:34.515181+0000', tz='UTC')
+    >>> str(df["sms_consent"].dtype), str(df["occupants"].dtype)
+    ('boolean', 'Int64')
+    """
+    rows = _as_list(records)
+    _check_objects(rows)
+
+    top_values, complete = _top_level_values(rows)
+    nested = {
+        parent: _nested_values(rows, parent, child, top_values[parent])
+        for parent, child in _NESTED.items()
+    }
+    columns: dict[str, Any] = {}
+    for path, column in FIELD_TO_COLUMN.items():
+        values = nested[path.split(".")[0]].values if "." in path else top_values[path]
+        columns[column] = _BUILDERS[COLUMN_KINDS[column]](values, rows, path)
+
+    for column, values in _extra_columns(rows, nested, complete).items():
+        columns[column] = _inferred(values)
+
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)), copy=False)
+
+
+# --- input checks -----------------------------------------------------------------------
+
+
+def _as_list(records: Any) -> list[Any]:
+    if isinstance(records, Mapping):
+        raise RecordError(
+            "to_frame was given a single record (a dict) instead of a list of records.",
+            hint="Wrap it in a list: to_frame([record]).",
+        )
+    if isinstance(records, str | bytes | pd.DataFrame):
+        raise RecordError(
+            f"to_frame was given a {type(records).__name__}, not a list of records.",
+            hint=_HINT_ITEM,
+        )
+    try:
+        return list(records)
+    except TypeError:
+        raise RecordError(
+            f"to_frame was given a {type(records).__name__}, which is not iterable.",
+            hint=_HINT_ITEM,
+        ) from None
+
+
+def _check_objects(rows: list[Any]) -> None:
+    if set(map(type, rows)) <= {dict}:  # the fast, common case
+        return
+    for position, item in enumerate(rows):
+        if not isinstance(item, Mapping):
+            raise RecordError(
+                f"The item at position {position} is a {type(item).__name__}, "
+                f"not a JSON object: {_excerpt(item)}.",
+                position=position,
+                hint=_HINT_ITEM,
+            )
+
+
+def _prospect_id(item: Any) -> str | None:
+    if isinstance(item, Mapping):
+        value = item.get("prospectId")
+        if value is not None:
+            return str(value)
+    return None
+
+
+def _excerpt(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _field_error(rows: list[Any], position: int, field: str, value: Any, expected: str) -> None:
+    prospect = _prospect_id(rows[position])
+    who = f" (prospect {prospect})" if prospect is not None else ""
+    raise RecordError(
+        f"The record at position {position}{who} has {field}={_excerpt(value)}, "
+        f"which is not {expected}.",
+        position=position,
+        field=field,
+        prospect_id=prospect,
+        hint=_HINT_FIELD,
+    )
+
+
+def _top_level_values(rows: list[Any]) -> tuple[dict[str, list[Any]], bool]:
+    """Each documented top-level field's values, and whether every record held them all.
+
+    The API sends every field (null when unset), so a C-level ``itemgetter`` does the work;
+    a field some record lacks takes the slower ``dict.get`` route.
+    """
+    values: dict[str, list[Any]] = {}
+    complete = True
+    for field in _TOP_LEVEL:
+        try:
+            values[field] = list(map(operator.itemgetter(field), rows))
+        except KeyError:
+            values[field] = [r.get(field) for r in rows]
+            complete = False
+    return values, complete
+
+
+class _Nested(NamedTuple):
+    objects: list[Mapping[str, Any] | None]  # the nested object of each record, or None
+    values: list[Any]  # its documented field's value, or None
+    plain: bool  # True when no object holds anything but its documented field
+
+
+_ABSENT = object()
+
+
+def _nested_values(rows: list[Any], parent: str, child: str, objects: list[Any]) -> _Nested:
+    if not set(map(type, objects)) <= _DICT_OR_NONE:
+        for position, value in enumerate(objects):
+            if value is not None and not isinstance(value, Mapping):
+                _field_error(rows, position, parent, value, "an object or null")
+    # One pass for the common case, an object holding just its documented field; anything
+    # else (extra keys, or the field absent) is marked and redone the long way.
+    values = [(p.get(child, _ABSENT) if len(p) == 1 else _ABSENT) if p else None for p in objects]
+    if _ABSENT not in values:
+        return _Nested(objects, values, plain=True)
+    return _Nested(objects, [p.get(child) if p else None for p in objects], plain=False)
+
+
+# --- one builder per column kind -----------------------------------------------------------
+
+
+def _text_array(values: list[Any], rows: list[Any], field: str) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    fixed: list[str | None] = []
+    for position, value in enumerate(values):
+        if value is None or isinstance(value, str):
+            fixed.append(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            fixed.append(str(value))  # a numeric id or zip sent as a number: keep its digits
+        else:
+            _field_error(rows, position, field, value, "text")
+    return pa.array(fixed, type=pa.string())
+
+
+def _text(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.ArrowStringArray(_text_array(values, rows, field))
+
+
+def _category(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    encoded = _text_array(values, rows, field).dictionary_encode()
+    seen = encoded.dictionary.to_pylist()  # in order of first appearance
+    order = sorted(range(len(seen)), key=seen.__getitem__)
+    rank = np.empty(len(seen) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(seen), dtype=np.int32)
+    rank[-1] = -1  # missing
+    codes = rank[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+    categories = pd.Index([seen[i] for i in order], dtype=_CATEGORY_TEXT)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories, ordered=False))
+
+
+def _readable(value: Any) -> str | None:
+    """A list (or a scalar) from the API as one line of text: ``"1_BEDROOM, 2_BEDROOMS"``."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        items = [_item_text(item) for item in value if item is not None]
+        return _ITEM_SEPARATOR.join(items) if items else None
+    return _item_text(value)
+
+
+def _item_text(item: Any) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bool | int | float):
+        return json.dumps(item)  # true/false and numbers as JSON spells them
+    return json.dumps(item, ensure_ascii=False, sort_keys=True)
+
+
+def _choices(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    try:  # the common case: lists of strings, single strings and nulls
+        joined = [(_ITEM_SEPARATOR.join(v) or None) if v.__class__ is list else v for v in values]
+        return pd.arrays.ArrowStringArray(pa.array(joined, type=pa.string()))
+    except (TypeError, pa.ArrowTypeError, pa.ArrowInvalid):
+        pass
+    for position, value in enumerate(values):
+        if isinstance(value, Mapping):
+            _field_error(rows, position, field, value, "a list or a single value")
+    return pd.arrays.ArrowStringArray(pa.array([_readable(v) for v in values], type=pa.string()))
+
+
+def _boolean(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    try:  # pyarrow takes only true, false and null here: no 0/1, no "true"
+        array = pa.array(values, type=pa.bool_())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        for position, value in enumerate(values):
+            if not (value is None or isinstance(value, bool)):
+                _field_error(rows, position, field, value, "true, false or null")
+        raise
+    return pd.arrays.BooleanArray(
+        array.fill_null(False).to_numpy(zero_copy_only=False),
+        array.is_null().to_numpy(zero_copy_only=False),
+    )
+
+
+def _numbers(values: list[Any], rows: list[Any], field: str, expected: str) -> pa.Array:
+    try:
+        array = pa.array(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
+        array = None
+    if array is not None and (
+        pa.types.is_integer(array.type)
+        or pa.types.is_floating(array.type)
+        or pa.types.is_null(array.type)
+    ):
+        return array
+    for position, value in enumerate(values):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            _field_error(rows, position, field, value, expected)
+    return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
+
+
+def _to_numpy(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Values as float64 with NaN for null and NaN, and the missing mask."""
+    floats = array.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    return floats, np.isnan(floats)
+
+
+def _count(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    expected = "a whole number or null"
+    array = _numbers(values, rows, field, expected)
+    if pa.types.is_integer(array.type):
+        missing = array.is_null().to_numpy(zero_copy_only=False)
+        return pd.arrays.IntegerArray(
+            array.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False), missing
+        )
+    floats, missing = _to_numpy(array)
+    filled = np.where(missing, 0.0, floats)
+    not_whole = np.flatnonzero(filled != np.floor(filled))
+    if not_whole.size:
+        position = int(not_whole[0])
+        _field_error(rows, position, field, values[position], expected)
+    return pd.arrays.IntegerArray(filled.astype(np.int64), missing)
+
+
+def _amount(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    floats, missing = _to_numpy(_numbers(values, rows, field, "a number or null"))
+    return pd.arrays.FloatingArray(floats, missing)
+
+
+def _check_strings(values: list[Any], rows: list[Any], field: str, expected: str) -> None:
+    if set(map(type, values)) <= _STR_OR_NONE:
+        return
+    for position, value in enumerate(values):
+        if not (value is None or isinstance(value, str)):
+            _field_error(rows, position, field, value, expected)
+
+
+def _timestamp(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    expected = "an ISO-8601 timestamp"
+    _check_strings(values, rows, field, expected)
+    try:  # Arrow's ISO-8601 parser: fast, and takes exactly what Knock sends (with an offset)
+        utc = pa.array(values, type=pa.string()).cast(pa.timestamp("us", "UTC"))
+    except pa.ArrowInvalid:
+        pass  # no offset, nanoseconds, a week date...: pandas' parser takes the rest
+    else:
+        naive = utc.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        return pd.DatetimeIndex(naive).tz_localize("UTC").array
+    try:
+        parsed = pd.to_datetime(values, format="ISO8601", utc=True)
+    except ValueError:
+        _first_failure(
+            values,
+            rows,
+            field,
+            expected,
+            lambda v: pd.to_datetime([v], format="ISO8601", utc=True),
+        )
+        raise
+    return pd.DatetimeIndex(parsed).as_unit("us").array
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
+
+
+def _day(value: str | None) -> Any:
+    if value is not None and not _DAY.fullmatch(value):
+        raise ValueError(value)
+    return pa.array([None if value is None else value[:10]]).cast(pa.date32())
+
+
+def _date(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
+    expected = "an ISO-8601 date (YYYY-MM-DD)"
+    _check_strings(values, rows, field, expected)
+    text = pa.array(values, type=pa.string())
+    # the day as written, whatever time or offset may follow it
+    shaped = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+    try:
+        if pc.all(shaped).as_py() is False:
+            raise ValueError("not a date")
+        days = pc.utf8_slice_codeunits(text, 0, 10).cast(pa.date32())
+    except (ValueError, pa.ArrowInvalid):
+        _first_failure(values, rows, field, expected, _day)
+        raise
+    midnights = days.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    return pd.array(midnights)
+
+
+def _first_failure(
+    values: list[Any], rows: list[Any], field: str, expected: str, parse: Callable[[Any], Any]
+) -> None:
+    """Raise the RecordError for the first value ``parse`` rejects."""
+    for position, value in enumerate(values):
+        try:
+            parse(value)
+        except (ValueError, pa.ArrowInvalid):
+            _field_error(rows, position, field, value, expected)
+
+
+_BUILDERS: dict[str, Callable[[list[Any], list[Any], str], Any]] = {
+    "id": _text,
+    "text": _text,
+    "category": _category,
+    "choices": _choices,
+    "date": _date,
+    "timestamp": _timestamp,
+    "boolean": _boolean,
+    "count": _count,
+    "amount": _amount,
+}
+
+#: The dtype of each column kind in an empty frame (categoricals then have no categories).
+_EMPTY_DTYPES: dict[str, Any] = {
+    "id": _STRING,
+    "text": _STRING,
+    "choices": _STRING,
+    "category": pd.CategoricalDtype(pd.Index([], dtype=_CATEGORY_TEXT), ordered=False),
+    "date": np.dtype("datetime64[us]"),
+    "timestamp": pd.DatetimeTZDtype("us", "UTC"),
+    "boolean": pd.BooleanDtype(),
+    "count": pd.Int64Dtype(),
+    "amount": pd.Float64Dtype(),
+}
+
+
+# --- fields the API adds -------------------------------------------------------------------
+
+
+def _extra_columns(
+    rows: list[Any], nested: dict[str, _Nested], complete: bool
+) -> dict[str, list[Any]]:
+    """Columns for undocumented fields, nested objects flattened, sorted by column name."""
+    by_path: dict[str, list[Any]] = {}
+    top: set[str] = set()
+    # Every record holding exactly the documented fields is the common case: no extras there.
+    if not complete or set(map(len, rows)) - {len(_TOP_LEVEL)}:
+        top = set().union(*rows) - _TOP_LEVEL
+    for key in sorted(top):
+        _flatten(by_path, key, [r.get(key) for r in rows])
+    for parent, child in _NESTED.items():
+        if nested[parent].plain:
+            continue
+        objects = nested[parent].objects
+        keys = set().union(*filter(None, objects)) - {child}
+        for key in sorted(keys):
+            _flatten(by_path, f"{parent}.{key}", [p.get(key) if p else None for p in objects])
+
+    used = set(FIELD_TO_COLUMN.values())
+    named: dict[str, list[Any]] = {}
+    for path in sorted(by_path, key=lambda p: (column_name(p), p)):
+        name = column_name(path)
+        if name in used:
+            name = path.replace(".", "_")
+            suffix = 2
+            while name in used:
+                name = f"{path.replace('.', '_')}_{suffix}"
+                suffix += 1
+        used.add(name)
+        named[name] = by_path[path]
+    return dict(sorted(named.items()))
+
+
+def _flatten(out: dict[str, list[Any]], path: str, values: list[Any]) -> None:
+    """Spread a field over columns as pandas.json_normalize would: objects become paths."""
+    objects = [v for v in values if isinstance(v, Mapping)]
+    if not objects:
+        out[path] = values
+        return
+    scalars = [None if isinstance(v, Mapping) else v for v in values]
+    if any(v is not None for v in scalars):
+        out[path] = scalars
+    for key in sorted(set().union(*objects)):
+        _flatten(
+            out, f"{path}.{key}", [v.get(key) if isinstance(v, Mapping) else None for v in values]
+        )
+
+
+def _inferred(values: list[Any]) -> pd.api.extensions.ExtensionArray:
+    """An undocumented field, typed by pandas' nullable inference; anything mixed is text."""
+    readable = [_readable(v) if isinstance(v, list | tuple) else v for v in values]
+    try:
+        array = pd.array(readable)
+    except (TypeError, ValueError):
+        array = None
+    if array is not None:
+        if isinstance(array.dtype, pd.StringDtype):
+            return array.astype(_STRING)
+        if isinstance(array.dtype, pd.BooleanDtype | pd.Int64Dtype | pd.Float64Dtype):
+            return array
+    text = [None if v is None else v if isinstance(v, str) else _item_text(v) for v in readable]
+    return pd.arrays.ArrowStringArray(pa.array(text, type=pa.string()))
+
+
+def empty_dtypes() -> dict[str, Any]:
+    """The dtype of every documented column, as in an empty frame (``to_frame([])``)."""
+    return {column: _EMPTY_DTYPES[kind] for column, kind in COLUMN_KINDS.items()}
