@@ -32,7 +32,12 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from knock_data._analysis import consent_breakdown, filter_prospects
+from knock_data._analysis import (
+    KNOCK_STATUS_LABELS,
+    consent_breakdown,
+    filter_prospects,
+    normalize_status,
+)
 from knock_data._charts import (
     plot_consent,
     plot_funnel,
@@ -133,17 +138,35 @@ def _period_for(df: pd.DataFrame) -> str:
     return "M"
 
 
-def _options(series: pd.Series, missing_label: str) -> list[tuple[str, Any]]:
-    """(label with count, value) for each value present, most frequent first."""
+def _options(
+    series: pd.Series, missing_label: str, *, status: bool = False
+) -> list[tuple[str, Any]]:
+    """(label with count, value) for each value present, most frequent first.
+
+    Statuses instead follow Knock's order under Knock's labels (``Applied (Leased)`` for
+    ``applied_leased``), unknown ones after them; the values stay as the data spells them.
+    """
     counts = series.value_counts(dropna=False, sort=True)
     options: list[tuple[str, Any]] = []
+    ranks: list[int] = []
+    known = list(KNOCK_STATUS_LABELS)
     for value, count in counts.items():
         if count == 0:  # categories that no row holds
             continue
         if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
             options.append((f"{missing_label} ({count:,})", None))
-        else:
-            options.append((f"{value} ({count:,})", value))
+            ranks.append(len(known) + 1)
+            continue
+        label, rank = str(value), len(known)
+        if status:
+            key = normalize_status(value)
+            if key in KNOCK_STATUS_LABELS:
+                label, rank = KNOCK_STATUS_LABELS[key], known.index(key)
+        options.append((f"{label} ({count:,})", value))
+        ranks.append(rank)
+    if status:  # a stable sort keeps the most frequent first among unknown statuses
+        order = sorted(range(len(options)), key=ranks.__getitem__)
+        options = [options[i] for i in order]
     return options
 
 
@@ -224,7 +247,7 @@ class Dashboard:
 
         self.controls: dict[str, widgets.ValueWidget] = {}
         for name, (column, _, label, missing_label) in _MULTI_FILTERS.items():
-            options = _options(df[column], missing_label)
+            options = _options(df[column], missing_label, status=name == "status")
             self.controls[name] = widgets.SelectMultiple(
                 options=options,
                 value=tuple(value for _, value in options),

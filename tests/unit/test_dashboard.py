@@ -278,3 +278,29 @@ def test_an_empty_frame_explains_itself(frame: pd.DataFrame) -> None:
     assert "no rows" in dashboard._message.value.lower()
     assert dashboard.controls["created"].disabled
     dashboard.close()
+
+
+def test_statuses_use_knocks_labels_and_order_and_keep_unknown_ones(
+    frame: pd.DataFrame,
+) -> None:
+    df = frame.copy()
+    df["status"] = df["status"].cat.add_categories(["Pending Review"])
+    df.loc[df.index[:2], "status"] = "Pending Review"
+    df.loc[df.index[2], "status"] = None
+    dashboard = kd.Dashboard(df)
+    status = dashboard.controls["status"]
+    labels = [label.rsplit(" (", 1)[0] for label, _ in status.options]
+    assert labels[:2] == ["New", "Open"]
+    assert labels.index("Applied (Leased)") < labels.index("Lost") < labels.index("Pending Review")
+    assert labels[-1] == "(no status)"
+    assert dict((v, lab) for lab, v in status.options)["applied_leased"].startswith(
+        "Applied (Leased)"
+    )
+
+    status.value = ("Pending Review", None)
+    kept = dashboard.filtered["status"]
+    expected = df["status"].isna() | (df["status"] == "Pending Review")
+    prospects = ~_flag(df, "is_deleted") & ~_flag(df, "not_prospect")
+    assert len(kept) == int((expected.to_numpy(dtype=bool) & prospects).sum()) > 0
+    assert set(kept.dropna().astype(str)) <= {"Pending Review"}
+    dashboard.close()
