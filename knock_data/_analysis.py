@@ -328,9 +328,15 @@ def _period_codes(
 def _by_codes(
     df: pd.DataFrame, by: str, tz: object, what: str, counted: str | None = None
 ) -> tuple[np.ndarray, pd.Index, str]:
-    """Group codes for ``by`` (a column or a created period), sorted, NA last."""
-    if isinstance(by, str) and by.lower() in PERIODS:
-        period = by.lower()
+    """Group codes for ``by`` (a column or a created period), sorted, NA last.
+
+    A period name wins over a column of that name; a short alias (``"W"``, ``"M"``...)
+    means the period only when no column is called so.
+    """
+    period = by.strip().lower() if isinstance(by, str) else ""
+    if period not in PERIODS and isinstance(by, str) and by not in df.columns:
+        period = _FREQ_ALIASES.get(period, period)
+    if period in PERIODS:
         codes, periods, missing = _period_codes(df, period, _zone(tz), what)
         index: pd.Index = pd.Index(periods)
         if missing.any():  # undated rows form a group of their own, keyed <NA>
@@ -341,8 +347,8 @@ def _by_codes(
         choices = ", ".join(repr(p) for p in PERIODS)
         raise ConfigurationError(
             f"{what}: unknown by={by!r}.",
-            hint=f"Group by a created period ({choices}) or a column of the frame: "
-            f"{', '.join(map(str, df.columns))}.",
+            hint=f"Group by a created period ({choices}, or D, W, M, Q, Y) or a column "
+            f"of the frame: {', '.join(map(str, df.columns))}.",
         )
     if by == counted:
         raise ConfigurationError(f"{what}: by={by!r} is the column being counted.")
@@ -644,7 +650,10 @@ def funnel(
         Your own mapping, either ``{stage: [status, ...]}`` with stages in funnel order or
         ``{status: stage}`` (stages in order of first appearance). Statuses match however
         they are spelt (see :func:`normalize_status`); a stage named ``"lost"`` is kept off
-        the ladder as above. Default :data:`DEFAULT_STAGES`.
+        the ladder as above. The first stage is where leads enter: every record reaches
+        it whatever its status, so start the mapping with your entry stage (``"lead"``,
+        ``"inquiry"``), not with a later one such as ``"toured"``. Default
+        :data:`DEFAULT_STAGES`.
     by
         Compare funnels per column value (``"source_title"``, ``"community_id"``...) or per
         created period; rates are then within each group.

@@ -14,6 +14,7 @@ lead sources too, and any other source gets one chosen from a hash of its name.
 from __future__ import annotations
 
 import hashlib
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -89,29 +90,51 @@ CONSENT_COLORS: dict[str, str] = {
 OTHER_COLOR = "#bdbdbd"
 MISSING_COLOR = "#e0e0e0"
 
-# Well-known lead sources (matched case-insensitively) keep these colours.
+# Well-known lead sources keep these colours. Names match however they are spelt: case,
+# spaces and punctuation do not count ("Walk In" is "walk-in"). Every colour here differs
+# from every other and from the greys of "Other" and missing values, so sources that appear
+# together never share a colour; they come from matplotlib's tab10, tab20 and Dark2.
 _KNOWN_SOURCES: dict[str, str] = {
     "property website": "#1f77b4",
     "zillow": "#ff7f0e",
     "apartments.com": "#2ca02c",
     "google ads": "#d62728",
-    "google": "#d62728",
     "facebook": "#9467bd",
     "rent.com": "#8c564b",
     "apartmentguide.com": "#e377c2",
     "apartment list": "#17becf",
     "resident referral": "#bcbd22",
-    "referral": "#bcbd22",
-    "walk-in": "#7f7f7f",
+    "walk-in": "#aec7e8",
+    "craigslist": "#ffbb78",
+    "zumper": "#98df8a",
+    "yelp": "#ff9896",
+    "instagram": "#c5b0d5",
+    "drive-by signage": "#c49c94",
+    "google": "#f7b6d2",
+    "referral": "#dbdb8d",
+    "apartment finder": "#9edae5",
+    "forrent.com": "#1b9e77",
+    "hotpads": "#d95f02",
+    "trulia": "#7570b3",
+    "realtor.com": "#e7298a",
+    "rentcafe": "#66a61e",
+    "padmapper": "#e6ab02",
+    "redfin": "#a6761d",
 }
-# Other sources (and unknown statuses) hash into this palette (matplotlib's tab20b and
-# tab20c minus the greys), so a name always gets the same colour.
+# Any other source (and an unknown status, a stage of your own, a community or an agent)
+# hashes into this palette: matplotlib's tab20b and tab20c without their greys, none of
+# them a well-known source's colour. A name always gets the same colour, whatever else is
+# in the chart; two names outside the list above may still share one.
 _HASH_PALETTE = (
     "#393b79", "#5254a3", "#6b6ecf", "#9c9ede", "#637939", "#8ca252", "#b5cf6b",
     "#cedb9c", "#8c6d31", "#bd9e39", "#e7ba52", "#e7cb94", "#843c39", "#ad494a",
     "#d6616b", "#e7969c", "#7b4173", "#a55194", "#ce6dbd", "#de9ed6", "#3182bd",
-    "#6baed6", "#e6550d", "#fd8d3c", "#31a354", "#a1d99b", "#756bb1", "#9e9ac8",
+    "#6baed6", "#9ecae1", "#c6dbef", "#e6550d", "#fd8d3c", "#fdae6b", "#fdd0a2",
+    "#31a354", "#74c476", "#a1d99b", "#c7e9c0", "#756bb1", "#9e9ac8", "#bcbddc",
+    "#dadaeb",
 )  # fmt: skip
+_NAME_NOISE = re.compile(r"[\W_]+")
+_LINE_STYLES = ("-", "--", ":", "-.")
 
 _LABEL_WIDTH = 28  # characters per line of a category label
 _NO_DATA = "No leads to show"
@@ -122,8 +145,16 @@ def _missing(value: object) -> bool:
     return value is None or bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
 
 
+def _name_key(name: str) -> str:
+    """``name`` with case, spaces and punctuation dropped: how names match colours."""
+    return _NAME_NOISE.sub("", name.casefold())
+
+
+_KNOWN_SOURCE_KEYS = {_name_key(name): color for name, color in _KNOWN_SOURCES.items()}
+
+
 def _hashed(name: str) -> str:
-    digest = hashlib.blake2s(name.strip().casefold().encode("utf-8"), digest_size=4).digest()
+    digest = hashlib.blake2s(_name_key(name).encode("utf-8"), digest_size=8).digest()
     return _HASH_PALETTE[int.from_bytes(digest, "big") % len(_HASH_PALETTE)]
 
 
@@ -157,14 +188,19 @@ def stage_color(stage: object) -> str:
 def source_color(source: object) -> str:
     """The colour of a lead source in every chart: fixed for well-known ones, else hashed.
 
+    The colour depends on the name alone (not on which other sources a chart shows), and
+    case, spaces and punctuation do not count.
+
     Examples
     --------
     >>> source_color("Zillow") == source_color("zillow "), source_color(None)
     (True, '#e0e0e0')
+    >>> source_color("Walk In") == source_color("walk-in")
+    True
     """
     if _missing(source):
         return MISSING_COLOR
-    return _KNOWN_SOURCES.get(str(source).strip().casefold()) or _hashed(str(source))
+    return _KNOWN_SOURCE_KEYS.get(_name_key(str(source))) or _hashed(str(source))
 
 
 def _value_color(column: str | None, value: object) -> str:
@@ -648,6 +684,9 @@ def plot_leads_over_time(
             lines[rest[0]] = series[rest[0]]
         elif rest:
             lines[f"Other ({len(rest)} more)"] = series[rest].sum(axis=1)
+        # Colours are fixed per value, so two hashed values may share one: the later line
+        # then gets another dash pattern, which the legend shows too.
+        drawn: dict[str, int] = {}
         for column in lines.columns:
             name = str(column)
             color = (
@@ -657,10 +696,13 @@ def plot_leads_over_time(
             count = int(lines[column].sum())
             if by == "status" and normalize_status(column) in KNOCK_STATUS_LABELS:
                 name = KNOCK_STATUS_LABELS[str(normalize_status(column))]
+            same = drawn.get(color, 0)
+            drawn[color] = same + 1
             ax.plot(
                 x,
                 lines[column].to_numpy(),
                 color=color,
+                linestyle=_LINE_STYLES[same % len(_LINE_STYLES)],
                 marker="o" if len(x) < 30 else None,
                 markersize=3,
                 label=f"{_short(name, 24, 1)}: {count:,} ({count / total:.1%})",

@@ -29,3 +29,17 @@ def make_sandbox() -> Iterator[type[SandboxServer]]:
     yield factory  # type: ignore[misc]
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def close_new_figures() -> Iterator[None]:
+    """Close the pyplot figures a test leaves open (charts return theirs to the caller)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    before = set(plt.get_fignums())
+    yield
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)

@@ -169,6 +169,27 @@ def test_status_breakdown_by_month_uses_utc_created_periods() -> None:
     assert jan_local.set_index("status")["count"].to_dict() == {"new": 2, "lost": 0}
 
 
+def test_by_accepts_the_period_aliases_freq_accepts() -> None:
+    df = prospect_frame(
+        [
+            {"source_title": "Zillow", "created_at": "2026-01-31T23:30:00Z"},
+            {"source_title": "Yelp", "created_at": "2026-02-01T00:30:00Z"},
+        ]
+    )
+    short = source_breakdown(df, by="M")
+    pd.testing.assert_frame_equal(short, source_breakdown(df, by="month"))
+    assert list(short.columns) == ["month", "source_title", "count", "share"]
+    assert short["month"].drop_duplicates().tolist() == [
+        pd.Period("2026-01", "M"),
+        pd.Period("2026-02", "M"),
+    ]
+    # A column called "M" is still that column.
+    named = df.assign(M=pd.Series(["x", "y"], dtype="string"))
+    assert list(source_breakdown(named, by="M").columns) == ["M", "source_title", "count", "share"]
+    with pytest.raises(ConfigurationError, match="unknown by"):
+        source_breakdown(df, by=["month"])  # type: ignore[arg-type]
+
+
 def test_breakdowns_reject_unknown_by_listing_choices() -> None:
     df = frame_of_statuses(["new"])
     with pytest.raises(ConfigurationError) as info:

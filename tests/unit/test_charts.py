@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,10 @@ from knock_data import (
     plot_status,
 )
 from knock_data._charts import (
+    _KNOWN_SOURCES,
     CONSENT_COLORS,
     OTHER_COLOR,
+    _value_color,
     source_color,
     stage_color,
     status_color,
@@ -45,13 +47,8 @@ PLOTS: list[Callable[..., Axes]] = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def close_returned_figures() -> Iterator[None]:
-    """Close the figures the charts returned; leaks are checked by the tests below."""
-    before = set(plt.get_fignums())
-    yield
-    for number in set(plt.get_fignums()) - before:
-        plt.close(number)
+# Close the figures the charts returned; leaks are checked by the tests below.
+pytestmark = pytest.mark.usefixtures("close_new_figures")
 
 
 @pytest.mark.parametrize("plot", PLOTS)
@@ -147,8 +144,61 @@ def test_source_colour_is_the_same_in_every_chart() -> None:
         name = line.get_label().split(":")[0]
         if name in bar_colors:
             assert to_hex(line.get_color()) == bar_colors[name]
+    matched = [line for line in lines.get_lines() if line.get_label().split(":")[0] in bar_colors]
+    assert len(matched) >= 3  # the three largest sources are in both charts
     assert bar_colors["Zillow"] == source_color("Zillow")
     assert source_color("Zillow") == source_color("ZILLOW")
+
+
+def test_every_sandbox_source_has_a_colour_of_its_own() -> None:
+    from knock_data.sandbox._data import _SOURCES
+
+    names = [name for name, _ in _SOURCES]
+    palette = {name: source_color(name) for name in names}
+    assert len(set(palette.values())) == len(names), palette
+    assert OTHER_COLOR not in palette.values()
+    assert source_color(None) not in palette.values()
+
+
+def test_source_colour_depends_on_the_name_alone() -> None:
+    df = sandbox_like_frame(400)
+    full = plot_sources(df, top=20)
+    full_colors = dict(zip(ticks(full), colors(full), strict=True))
+    for keep in (["Zumper", "Craigslist"], ["Yelp"], ["Zillow", "Yelp", "Zumper"]):
+        only = plot_sources(filter_prospects(df, sources=keep), top=20)
+        assert dict(zip(ticks(only), colors(only), strict=True)) == {
+            k: full_colors[k] for k in ticks(only)
+        }
+    # Spelling does not matter, and a name outside the well-known list never takes a
+    # well-known source's colour or the greys of "Other" and missing values.
+    assert source_color("Walk In") == source_color("walk-in") == source_color(" WALK-IN ")
+    assert source_color("Apartments com") == source_color("apartments.com")
+    known = {source_color(n) for n in _KNOWN_SOURCES}
+    assert len(known) == len(_KNOWN_SOURCES)
+    for i in range(200):
+        hashed = source_color(f"Local listing site {i}")
+        assert hashed not in known | {OTHER_COLOR, source_color(None)}
+        assert hashed == source_color(f"local listing site {i}")
+
+
+def test_lines_of_one_colour_get_different_dashes() -> None:
+    # Find two community ids that hash to one colour; their lines must still differ.
+    seen: dict[str, str] = {}
+    for i in range(1000):
+        name = f"c{i:03d}"
+        color = _value_color("community_id", name)
+        if color in seen:
+            pair = [seen[color], name]
+            break
+        seen[color] = name
+    df = prospect_frame(
+        [{"community_id": c, "created_at": "2026-03-02T12:00:00Z"} for c in pair]
+        + [{"community_id": pair[0], "created_at": "2026-03-09T12:00:00Z"}]
+    )
+    ax = plot_leads_over_time(df, freq="W", by="community_id")
+    first, second = ax.get_lines()
+    assert to_hex(first.get_color()) == to_hex(second.get_color())
+    assert first.get_linestyle() != second.get_linestyle()
 
 
 def test_plot_consent_single_and_by_group() -> None:
