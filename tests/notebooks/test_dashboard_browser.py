@@ -95,6 +95,16 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
             shown = _shown(page)
             assert 0 < shown < shown_before
 
+            # Another tab draws its charts for the current filters when opened.
+            page.get_by_role("tab", name="Leads over time").click()
+            over_time = page.locator("img.knock-chart-leads-over-time")
+            expect(over_time).to_be_visible(timeout=STEP_TIMEOUT)
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=over_time.element_handle(),
+                timeout=STEP_TIMEOUT,
+            )
+
             # Export: the button prepares the link, the link downloads the CSV.
             page.get_by_role("button", name="Export CSV").click()
             link = page.locator(".knock-export-link a")
