@@ -19,6 +19,7 @@ from types import FrameType
 from typing import Any
 
 from knock_data import __version__
+from knock_data._cli_fetch import add_cache, add_fetch
 from knock_data._exceptions import KnockError
 
 __all__ = ["main"]
@@ -233,7 +234,7 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-_COMMANDS: list[Callable[[_Commands], None]] = [_add_sandbox]
+_COMMANDS: list[Callable[[_Commands], None]] = [_add_sandbox, add_fetch, add_cache]
 
 
 if __name__ == "__main__":  # pragma: no cover - python -m knock_data._cli

@@ -1,0 +1,271 @@
+"""Prospect ids: normalise what analysts bring (Excel floats, padded text) and read id files.
+
+Knock only accepts a prospect id made of digits. Ints, numeric strings and int-valued
+floats (``1004.0``, as Excel exports them) become the text ``"1004"``; surrounding
+whitespace is stripped. Anything else is refused before any request is sent.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knock_data._exceptions import ConfigurationError, InvalidProspectId
+
+__all__ = ["NormalizedIds", "normalize_id", "normalize_ids", "read_ids"]
+
+_DIGITS = re.compile(r"[0-9]+")
+_FLOAT_TEXT = re.compile(r"([0-9]+)\.0*")
+# Column names that hold prospect ids, compared lower-case without separators.
+_ID_COLUMNS = ("prospectid", "id")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_CSV_SUFFIXES = (".csv", ".tsv")
+
+
+def normalize_id(value: Any) -> str:
+    """Return the prospect id as Knock expects it (digits only), or raise.
+
+    Parameters
+    ----------
+    value
+        An int, a numeric string (whitespace around it is ignored) or an int-valued float.
+
+    Raises
+    ------
+    InvalidProspectId
+        For anything else: negative numbers, fractions, letters, blanks, ``None``, NaN.
+
+    Examples
+    --------
+    >>> normalize_id(" 47569637 ")
+    '47569637'
+    >>> normalize_id(1004.0)
+    '1004'
+    """
+    if isinstance(value, bool):
+        pass  # True/False are ints to Python but never ids
+    elif isinstance(value, numbers.Integral):
+        if int(value) >= 0:
+            return str(int(value))
+    elif isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isfinite(number) and number >= 0 and number.is_integer():
+            return str(int(number))
+    elif isinstance(value, str | bytes):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        text = text.strip()
+        if _DIGITS.fullmatch(text):
+            return text
+        # "1004.0" is how a spreadsheet float often arrives as text
+        match = _FLOAT_TEXT.fullmatch(text)
+        if match:
+            return match[1]
+    raise InvalidProspectId(
+        f"{value!r} is not a valid prospect id: Knock ids are whole numbers written with "
+        "digits only.",
+        prospect_id=str(value),
+        hint="Fix or remove it in your id list; it was not sent to Knock.",
+    )
+
+
+@dataclass(frozen=True)
+class NormalizedIds:
+    """Ids ready to send, and what was refused.
+
+    ``ids`` holds each valid id once, in order of first appearance; ``invalid`` holds
+    ``(position, error)`` pairs for the values that are not ids.
+    """
+
+    ids: list[str]
+    invalid: list[tuple[int, InvalidProspectId]]
+    positions: dict[str, int]
+
+
+def normalize_ids(values: Iterable[Any]) -> NormalizedIds:
+    """Normalise many ids at once: each valid id once, in input order; invalid ones apart.
+
+    Examples
+    --------
+    >>> normalize_ids([1004, "1004", " 7 ", "x"]).ids
+    ['1004', '7']
+    """
+    if isinstance(values, str | bytes):
+        values = [values]  # one id, not its characters
+    positions: dict[str, int] = {}
+    invalid: list[tuple[int, InvalidProspectId]] = []
+    for position, value in enumerate(values):
+        # Fast path for the common case: clean digit strings.
+        if type(value) is str and value.isascii() and value.isdigit():
+            key = value
+        else:
+            try:
+                key = normalize_id(value)
+            except InvalidProspectId as error:
+                invalid.append((position, error))
+                continue
+        positions.setdefault(key, position)
+    return NormalizedIds(ids=list(positions), invalid=invalid, positions=positions)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        # NaN, NaT and pandas' NA are missing values: NaN != NaN, and NA refuses bool().
+        return bool(value != value)
+    except TypeError:
+        return True
+
+
+def _as_text(value: Any) -> str:
+    """A cell as text: ids normalised where they are valid, anything else kept for the error."""
+    try:
+        return normalize_id(value)
+    except InvalidProspectId:
+        return value.strip() if isinstance(value, str) else str(value)
+
+
+def _pick_column(columns: list[str], column: str | None, where: str) -> str:
+    if column is not None:
+        if column not in columns:
+            raise ConfigurationError(
+                f"No column {column!r} in {where}.", hint=f"Its columns are {columns}."
+            )
+        return column
+    if len(columns) == 1:
+        return columns[0]
+    by_key: dict[str, list[str]] = {}
+    for name in columns:
+        by_key.setdefault(re.sub(r"[^a-z0-9]", "", str(name).lower()), []).append(name)
+    for wanted in _ID_COLUMNS:
+        found = by_key.get(wanted, [])
+        if len(found) == 1:
+            return found[0]
+    raise ConfigurationError(
+        f"Cannot tell which column of {where} holds the prospect ids.",
+        hint=f"Pass column=... with one of {columns}.",
+    )
+
+
+def _from_frame(frame: Any, column: str | None, where: str) -> list[Any]:
+    name = _pick_column([str(c) for c in frame.columns], column, where)
+    original = next(c for c in frame.columns if str(c) == name)
+    return list(frame[original])
+
+
+def _read_csv(path: Path, column: str | None) -> list[Any]:
+    import pandas as pd
+
+    sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    # dtype=str keeps ids exactly as written (no float conversion, no lost leading zeros).
+    frame = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, skip_blank_lines=True)
+    if frame.shape[1] == 1 and column is None and _DIGITS.fullmatch(str(frame.columns[0]).strip()):
+        # No header: the first line is already an id.
+        frame = pd.read_csv(
+            path, dtype=str, sep=sep, keep_default_na=False, header=None, names=["id"]
+        )
+    return _from_frame(frame, column, str(path))
+
+
+def _read_excel(path: Path, column: str | None) -> list[Any]:
+    try:
+        import openpyxl
+    except ImportError as error:  # pragma: no cover - depends on the installed extras
+        raise ConfigurationError(
+            f"Reading {path.name} needs openpyxl.",
+            hint="Install it with: pip install 'knock-data[excel]'.",
+        ) from error
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    rows = [row for row in rows if not all(_is_blank(v) for v in row)]
+    if not rows:
+        return []
+    header = rows[0]
+    headerless = sum(1 for v in header if not _is_blank(v)) == 1 and column is None
+    if headerless:
+        try:
+            normalize_id(next(v for v in header if not _is_blank(v)))
+        except InvalidProspectId:
+            headerless = False
+    if headerless:
+        index = next(i for i, v in enumerate(header) if not _is_blank(v))
+        return [row[index] if index < len(row) else None for row in rows]
+    names = [str(v) if not _is_blank(v) else f"column {i + 1}" for i, v in enumerate(header)]
+    index = names.index(_pick_column(names, column, str(path)))
+    return [row[index] if index < len(row) else None for row in rows[1:]]
+
+
+def _read_text(path: Path) -> list[Any]:
+    with open(path, encoding="utf-8-sig") as handle:
+        return [line for line in (raw.strip() for raw in handle) if line]
+
+
+def read_ids(source: Any, column: str | None = None) -> list[str]:
+    """Read prospect ids from a file, a pandas object or any iterable.
+
+    Parameters
+    ----------
+    source
+        A path to a CSV/TSV file, an Excel workbook (``.xlsx``, needs the ``excel`` extra:
+        ``pip install 'knock-data[excel]'``) or a text file with one id per line; a pandas
+        Series or DataFrame; or any iterable of ids.
+    column
+        The column holding the ids. By default ``prospect_id``, ``prospectId`` or ``id``
+        (in any case), or the only column there is.
+
+    Returns
+    -------
+    list of str
+        One entry per non-blank cell, in file order, duplicates kept. Valid ids come back
+        normalised (``1004.0`` is ``"1004"``); anything else is kept as text, so that
+        :meth:`KnockClient.fetch_prospects` reports it as an ``invalid_id`` error.
+
+    Raises
+    ------
+    ConfigurationError
+        When the id column is missing or cannot be told apart (the message lists the columns).
+    FileNotFoundError
+        When the file does not exist.
+
+    Examples
+    --------
+    >>> read_ids([1004.0, " 47569637 ", None, "51316"])
+    ['1004', '47569637', '51316']
+    """
+    if isinstance(source, str | os.PathLike):
+        path = Path(source).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(f"No id file at {path}.")
+        suffix = path.suffix.lower()
+        if suffix in _CSV_SUFFIXES:
+            values = _read_csv(path, column)
+        elif suffix in _EXCEL_SUFFIXES:
+            values = _read_excel(path, column)
+        elif suffix == ".xls":
+            raise ConfigurationError(
+                f"{path.name} is an old .xls workbook.",
+                hint="Save it as .xlsx or .csv from your spreadsheet program and read that.",
+            )
+        else:
+            values = _read_text(path)
+    else:
+        import pandas as pd
+
+        if isinstance(source, pd.DataFrame):
+            values = _from_frame(source, column, "the DataFrame")
+        elif isinstance(source, pd.Series | pd.Index):
+            values = source.tolist()
+        else:
+            values = list(source)
+    return [_as_text(v) for v in values if not _is_blank(v)]

@@ -1,0 +1,251 @@
+"""KnockClient with a fake transport: classification, retries, stopping, secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPResponse
+
+from knock_data import (
+    AuthenticationError,
+    InvalidProspectId,
+    KnockAPIError,
+    KnockClient,
+    ProspectNotFound,
+    RateLimited,
+)
+from knock_data._config import RetryPolicy
+
+BASE = "http://knock.test"
+KEY = "unit-test-SECRET-key"
+FAST = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=0.01)
+NOT_FOUND = {"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": "Prospect_id 9 missing"}
+Reply = tuple[int, Any, dict[str, str]] | Exception
+
+
+def prospect(pid: str) -> dict[str, Any]:
+    return {"prospectId": pid, "status": "new", "email": f"p{pid}@example.com"}
+
+
+class FakeAdapter(BaseAdapter):
+    """Answers from a script: ``replies[pid]`` is a list of replies, the last one repeats."""
+
+    def __init__(self, replies: Callable[[str, int], Reply]) -> None:
+        super().__init__()
+        self.replies = replies
+        self.calls: dict[str, int] = defaultdict(int)
+        self.headers_seen: list[dict[str, str]] = []
+        self._lock = threading.Lock()
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        pid = (request.url or "").rsplit("/", 1)[-1]
+        with self._lock:
+            attempt = self.calls[pid]
+            self.calls[pid] += 1
+            self.headers_seen.append(dict(request.headers))
+        reply = self.replies(pid, attempt)
+        if isinstance(reply, Exception):
+            raise reply
+        status, body, headers = reply
+        content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", **headers}
+        response = requests.Response()
+        response.status_code = status
+        response._content = content
+        response.headers = CaseInsensitiveDict(all_headers)
+        response.raw = HTTPResponse(
+            body=io.BytesIO(content),
+            headers=all_headers,
+            status=status,
+            preload_content=False,
+            request_url=request.url,
+        )
+        response.url = request.url or ""
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def make_client(adapter: FakeAdapter, **kwargs: Any) -> KnockClient:
+    session = requests.Session()
+    session.mount(BASE, adapter)
+    kwargs.setdefault("retry", FAST)
+    return KnockClient(KEY, base_url=BASE, session=session, **kwargs)
+
+
+def always(reply: Reply) -> Callable[[str, int], Reply]:
+    return lambda pid, attempt: reply
+
+
+@pytest.mark.parametrize("status", [200, 400, 404, 500])
+def test_not_found_is_classified_by_body_whatever_the_status(status: int) -> None:
+    adapter = FakeAdapter(always((status, NOT_FOUND, {})))
+    client = make_client(adapter)
+    with pytest.raises(ProspectNotFound) as info:
+        client.get_prospect(9)
+    error = info.value
+    assert (error.prospect_id, error.status_code) == ("9", status)
+    assert error.error_code == "CORE_API_GET_PROSPECT_FAIL"
+    assert "Prospect_id 9 missing" in str(error)
+    assert adapter.calls["9"] == 1  # never retried
+
+
+def test_server_refusing_an_id_is_invalid_id_and_not_retried() -> None:
+    body = {"errorMessage": "Id 12 is not a valid prospect id. Id must be a number."}
+    adapter = FakeAdapter(always((502, body, {})))
+    result = make_client(adapter).fetch_prospects(["12"], progress=False)
+    assert result.errors["error_code"].tolist() == ["invalid_id"]
+    assert adapter.calls["12"] == 1
+
+
+def test_invalid_ids_are_never_sent() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    result = make_client(adapter).fetch_prospects(["1", "1 2", "abc", 2.0, 1], progress=False)
+    assert [r["prospectId"] for r in result.records] == ["1", "2"]
+    assert result.errors["prospect_id"].tolist() == ["1 2", "abc"]
+    assert set(adapter.calls) == {"1", "2"}
+    assert all(n == 1 for n in adapter.calls.values())  # duplicates fetched once
+    with pytest.raises(InvalidProspectId):
+        make_client(adapter).get_prospect("x1")
+
+
+@pytest.mark.parametrize(
+    ("first", "code"),
+    [
+        ((429, {"message": "Too Many Requests"}, {"Retry-After": "0"}), "rate_limited"),
+        ((502, {"message": "Internal server error"}, {}), "server_error"),
+        ((503, b"<html>down</html>", {}), "server_error"),
+        ((504, {"message": "Endpoint request timed out"}, {}), "server_error"),
+        ((200, b'{"prospectId": "5", "sta', {}), "bad_response"),
+        ((200, b"<html>proxy login</html>", {}), "bad_response"),
+        (requests.ConnectionError("reset by peer"), "connection"),
+        (requests.ReadTimeout("read timed out"), "timeout"),
+    ],
+)
+def test_transient_failures_are_retried_then_succeed(first: Reply, code: str) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: first if attempt < 2 else (200, prospect(pid), {}))
+    result = make_client(adapter).fetch_prospects(["5"], progress=False)
+    assert result.records == [prospect("5")]
+    assert adapter.calls["5"] == 3
+
+
+def test_transient_failures_give_up_after_max_retries() -> None:
+    adapter = FakeAdapter(always((429, {"message": "Too Many Requests"}, {"Retry-After": "0"})))
+    client = make_client(adapter, max_retries=2)
+    with pytest.raises(RateLimited) as info:
+        client.get_prospect(5)
+    assert adapter.calls["5"] == 3
+    assert info.value.status_code == 429
+    result = client.fetch_prospects([6], progress=False)
+    row = result.errors.iloc[0]
+    assert (row["error_code"], row["status_code"]) == ("rate_limited", 429)
+    assert "Too Many Requests" in row["server_message"]
+
+
+def test_retry_after_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_wait = threading.Event.wait
+
+    def spy(self: threading.Event, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            waits.append(timeout)
+        return real_wait(self, 0)
+
+    monkeypatch.setattr(threading.Event, "wait", spy)
+    adapter = FakeAdapter(
+        lambda pid, attempt: (
+            (429, {}, {"Retry-After": "3600"}) if attempt == 0 else (200, prospect(pid), {})
+        )
+    )
+    policy = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=2.5)
+    make_client(adapter, retry=policy).get_prospect(5)
+    assert waits
+    assert 2.5 <= max(waits) <= 2.51
+
+
+def test_500_without_a_known_body_is_a_server_error_not_retried() -> None:
+    adapter = FakeAdapter(always((500, {"message": "boom"}, {})))
+    with pytest.raises(KnockAPIError, match="HTTP 500"):
+        make_client(adapter).get_prospect(5)
+    assert adapter.calls["5"] == 1
+
+
+def test_forbidden_stops_the_whole_batch_at_once() -> None:
+    adapter = FakeAdapter(always((403, {"message": "Forbidden"}, {})))
+    client = make_client(adapter, max_workers=4)
+    with pytest.raises(AuthenticationError) as info:
+        client.fetch_prospects(range(1, 2001), progress=False)
+    assert info.value.status_code == 403
+    assert "KNOCK_API_KEY" in str(info.value)
+    assert sum(adapter.calls.values()) <= 8  # the requests in flight, not thousands
+    assert KEY not in str(info.value)
+
+
+def test_the_key_is_sent_but_never_shown() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    client = make_client(adapter)
+    result = client.fetch_prospects([1, 2, "x"], progress=False)
+    assert all(h.get("x-api-key") == KEY for h in adapter.headers_seen)
+    for text in (repr(client), repr(result), result.errors.to_string(), repr(client.session)):
+        assert KEY not in text
+
+
+def test_fetch_result_summary_and_order() -> None:
+    adapter = FakeAdapter(
+        lambda pid, attempt: (404, NOT_FOUND, {}) if pid == "3" else (200, prospect(pid), {})
+    )
+    result = make_client(adapter).fetch_prospects([5, 3, "bad", 1, 5], progress=False)
+    assert [r["prospectId"] for r in result.records] == ["5", "1"]
+    assert result.errors["prospect_id"].tolist() == ["3", "bad"]
+    assert result.errors["status_code"].dtype == "Int64"
+    assert repr(result) == (
+        "FetchResult(2 records: 0 from cache, 2 fetched; 2 errors: invalid_id=1, not_found=1)"
+    )
+    assert not result.ok
+    assert len(result) == 2
+
+
+def test_progress_bar_shows_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    make_client(adapter).fetch_prospects([1, 2, "x"], progress=True)
+    err = capsys.readouterr().err
+    assert "cached=0" in err
+    assert "fetched=2" in err
+    assert "failed=1" in err
+
+
+def test_own_cache_serves_the_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    first = client.fetch_prospects([1, 2, 3], progress=False)
+    second = client.fetch_prospects([3, 2, 1], progress=False)
+    assert (first.n_fetched, second.n_cached, second.n_fetched) == (3, 3, 0)
+    assert [r["prospectId"] for r in second.records] == ["3", "2", "1"]
+    assert sum(adapter.calls.values()) == 3
+    assert client.get_prospect(2) == prospect("2")
+    assert sum(adapter.calls.values()) == 3
+
+
+def test_error_bodies_under_200_are_never_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = FakeAdapter(always((200, NOT_FOUND, {})))
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    for _ in range(2):
+        result = client.fetch_prospects([9], progress=False)
+        assert result.errors["error_code"].tolist() == ["not_found"]
+    assert adapter.calls["9"] == 2

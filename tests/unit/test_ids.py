@@ -1,0 +1,121 @@
+"""Id normalisation and id files."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from knock_data import ConfigurationError, InvalidProspectId, read_ids
+from knock_data._ids import normalize_id, normalize_ids
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1004, "1004"),
+        ("1004", "1004"),
+        ("  47569637\n", "47569637"),
+        (1004.0, "1004"),
+        ("1004.0", "1004"),
+        ("007", "007"),
+        (0, "0"),
+    ],
+)
+def test_normalize_id_accepts_numbers(value: object, expected: str) -> None:
+    assert normalize_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["abc", "12 34", "-5", -5, 1004.5, math.nan, None, True, "", "1e3", "12/4"]
+)
+def test_normalize_id_refuses_everything_else(value: object) -> None:
+    with pytest.raises(InvalidProspectId, match="not a valid prospect id") as info:
+        normalize_id(value)
+    assert info.value.prospect_id == str(value)
+
+
+def test_normalize_ids_dedups_in_order_and_keeps_invalid_positions() -> None:
+    result = normalize_ids([5, "3", " 5 ", 3.0, "x", "7", None])
+    assert result.ids == ["5", "3", "7"]
+    assert [position for position, _ in result.invalid] == [4, 6]
+    assert result.positions == {"5": 0, "3": 1, "7": 5}
+
+
+def test_normalize_ids_treats_a_string_as_one_id() -> None:
+    assert normalize_ids("1234").ids == ["1234"]
+
+
+@pytest.mark.parametrize("header", ["prospect_id", "prospectId", "ID", "Prospect ID"])
+def test_read_csv_finds_the_id_column(tmp_path, header: str) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(f"name,{header},email\nAna,0012,a@x\nBo,47569637,b@x\n")
+    assert read_ids(path) == ["0012", "47569637"]
+
+
+def test_read_csv_without_header_keeps_the_first_id(tmp_path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("47569637\n51316\n\n51316\n")
+    assert read_ids(path) == ["47569637", "51316", "51316"]
+
+
+def test_read_csv_ambiguous_columns_lists_them(tmp_path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ConfigurationError, match="column") as info:
+        read_ids(path)
+    assert "['a', 'b']" in str(info.value)
+    assert read_ids(path, column="b") == ["2"]
+    with pytest.raises(ConfigurationError, match="No column 'c'"):
+        read_ids(path, column="c")
+
+
+def test_read_csv_keeps_bad_cells_as_text_for_the_error_report(tmp_path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("prospect_id\n 12 \n=cmd()\n1004.0\n")
+    assert read_ids(path) == ["12", "=cmd()", "1004"]
+
+
+def test_read_excel_turns_float_cells_into_ids(tmp_path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")  # the `excel` extra
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Name", "Prospect Id"])
+    sheet.append(["Ana", 1004.0])
+    sheet.append(["Bo", 47569637])
+    sheet.append([None, None])
+    sheet.append(["Cy", " 51316 "])
+    path = tmp_path / "ids.xlsx"
+    workbook.save(path)
+    assert read_ids(path) == ["1004", "47569637", "51316"]
+
+
+def test_read_excel_without_header(tmp_path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    for value in (1004, 1005.0):
+        workbook.active.append([value])
+    path = tmp_path / "ids.xlsx"
+    workbook.save(path)
+    assert read_ids(path) == ["1004", "1005"]
+
+
+def test_read_text_file_skips_blank_lines(tmp_path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("\ufeff1004\n\n  51316  \n")
+    assert read_ids(path) == ["1004", "51316"]
+
+
+def test_read_series_dataframe_and_iterables() -> None:
+    series = pd.Series([1004.0, None, 51316.0])
+    assert read_ids(series) == ["1004", "51316"]
+    frame = pd.DataFrame({"prospectId": ["1", "2"], "x": [3, 4]})
+    assert read_ids(frame) == ["1", "2"]
+    assert read_ids(iter([7, " 8 "])) == ["7", "8"]
+    assert read_ids(pd.array([1, None], dtype="Int64")) == ["1"]
+
+
+def test_read_ids_missing_file(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError, match="No id file"):
+        read_ids(tmp_path / "nope.csv")
