@@ -359,11 +359,16 @@ def _by_codes(
 
 def _sort_order(uniques: pd.Index) -> np.ndarray:
     """Positions that sort ``uniques`` (categories in category order), missing last."""
+    # Missing values are set aside rather than left to ``na_position="last"``: pandas 2.2
+    # sorts a missing category first whatever ``na_position`` says.
+    missing = np.asarray(uniques.isna(), dtype=bool)
+    present = np.flatnonzero(~missing)
+    values = uniques.take(present)
     try:
-        _, order = uniques.sort_values(na_position="last", return_indexer=True)
+        _, order = values.sort_values(return_indexer=True)
     except TypeError:  # mixed types: sort by their text
-        order = np.argsort(np.asarray(uniques.astype(str)), kind="stable")
-    return np.asarray(order, dtype=np.int64)
+        order = np.argsort(np.asarray(values.astype(str)), kind="stable")
+    return np.concatenate([present[np.asarray(order, dtype=np.int64)], np.flatnonzero(missing)])
 
 
 def _recode(codes: np.ndarray, order: np.ndarray) -> np.ndarray:
