@@ -22,7 +22,8 @@ CSV (:func:`export_csv`) is for people and spreadsheets:
   Import dialog; Excel: *Data > From Text/CSV*, then set the column to Text).
 
 Parquet (:func:`to_parquet`) is for data: it keeps every dtype of
-:func:`knock_data.to_frame` (``pandas.read_parquet`` gives the same frame back) and needs no
+:func:`knock_data.to_frame` (``pandas.read_parquet`` gives the same frame back; on pandas 2
+with ``pd.options.mode.string_storage = "pyarrow"`` for Arrow-backed text) and needs no
 neutralising, since no spreadsheet runs it.
 
 Personal data, the same for both (the columns of ``knock_data._schema.PII_COLUMNS``):
@@ -116,6 +117,8 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
 
     Compact and fast for large pulls; ``pandas.read_parquet`` gives back the same columns
     and dtypes (Arrow strings, categoricals, nullable booleans and integers, UTC timestamps).
+    On pandas 2, text comes back Arrow-backed when ``pd.options.mode.string_storage`` is
+    ``"pyarrow"`` (its default gives ``string[python]``, the same values).
 
     Parameters
     ----------

@@ -46,7 +46,8 @@ gives ``<NA>`` (``NaT`` for dates and times).
   its digits.
 - **Categoricals** are unordered; their categories are the values seen, sorted, as pandas' own
   text dtype (the same dtype ``pandas.read_parquet`` gives back; only a category column with
-  no values at all comes back from parquet with ``object`` categories).
+  no values at all comes back from parquet with ``object`` categories, or on pandas 2 as a
+  plain ``object`` column).
 - **Timestamps** are converted to UTC from whatever offset they carry, keeping microseconds;
   a timestamp without an offset is taken as UTC.
 - **move_date** is a calendar day stored as ``datetime64[us]`` at midnight without a time zone:

@@ -11,6 +11,7 @@ import requests
 from knock_data import export_csv, to_frame, to_parquet
 from knock_data._schema import COLUMNS
 from knock_data.sandbox import SandboxServer
+from tests.parquet_read import read_parquet
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +33,7 @@ def test_fetched_records_flatten_export_and_round_trip(
     assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
     assert df["created_at"].notna().all()
 
-    back = pd.read_parquet(to_parquet(df, tmp_path / "p.parquet"))
+    back = read_parquet(to_parquet(df, tmp_path / "p.parquet"))
     pd.testing.assert_frame_equal(back, df)
     csv = pd.read_csv(export_csv(df, tmp_path / "p.csv"), dtype={"prospect_id": str})
     assert csv["prospect_id"].tolist() == ids
