@@ -140,7 +140,7 @@ def add_cache(commands: Any) -> None:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from knock_data._cache import ProspectCache, cache_info
+    from knock_data._cache import ProspectCache, cache_errors, cache_info
     from knock_data._config import default_cache_path
 
     path = Path(args.cache).expanduser() if args.cache else default_cache_path()
@@ -151,10 +151,11 @@ def _cache(args: argparse.Namespace) -> int:
         print(f"Nothing to clear: {path} does not exist.")
         return 0
     before = cache_info(path)
-    store = ProspectCache(path, wal=True, busy_timeout=30_000)
-    try:
-        store.clear()
-    finally:
-        store.close()
+    with cache_errors(path, "clearing"):
+        store = ProspectCache(path, wal=True, busy_timeout=30_000)
+        try:
+            store.clear()
+        finally:
+            store.close()
     print(f"Cleared {before.responses:,} cached responses from {path}.")
     return 0

@@ -45,6 +45,7 @@ from knock_data._config import (
 )
 from knock_data._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
@@ -354,8 +355,6 @@ class KnockClient:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        from knock_data._exceptions import ConfigurationError
-
         self._connection = resolve_connection(api_key, env=env, base_url=base_url)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
@@ -451,19 +450,20 @@ class KnockClient:
     def _cached_session(self, path: Path) -> requests.Session:
         from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
 
-        from knock_data._cache import ProspectCache, cacheable, prospect_cache_key
+        from knock_data._cache import ProspectCache, cache_errors, cacheable, prospect_cache_key
 
         path = path.expanduser().absolute()
-        if not path.parent.exists():
-            # The cache holds names, emails and phone numbers: keep it private.
-            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        created = not path.exists()
-        store = ProspectCache(path, wal=True, busy_timeout=30_000, timeout=30.0)
-        if created and os.name == "posix":
-            for suffix in ("", "-wal", "-shm"):
-                part = Path(f"{path}{suffix}")
-                if part.exists():
-                    part.chmod(0o600)
+        with cache_errors(path, "opening"):
+            if not path.parent.exists():
+                # The cache holds names, emails and phone numbers: keep it private.
+                path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            created = not path.exists()
+            store = ProspectCache(path, wal=True, busy_timeout=30_000, timeout=30.0)
+            if created and os.name == "posix":
+                for suffix in ("", "-wal", "-shm"):
+                    part = Path(f"{path}{suffix}")
+                    if part.exists():
+                        part.chmod(0o600)
         expire: Any = -1 if self.expire_after is None else self.expire_after
         session = CachedSession(
             backend=store,
@@ -532,10 +532,9 @@ class KnockClient:
         """
         pid = normalize_id(prospect_id)
         self._ensure_session()
-        if self._store is not None:
-            cached = self._store.lookup(self.base_url, [pid])
-            if pid in cached:
-                return cached[pid]
+        cached = self._lookup([pid])
+        if pid in cached:
+            return cached[pid]
         record, _source = self._fetch_one(pid, refresh=False, cancel=threading.Event())
         return record
 
@@ -580,8 +579,8 @@ class KnockClient:
         failures: dict[str, KnockError] = {}
         tally = _Tally()
         self._ensure_session()  # opens the cache
-        if not refresh and self._store is not None and normalized.ids:
-            records.update(self._store.lookup(self.base_url, normalized.ids))
+        if not refresh and normalized.ids:
+            records.update(self._lookup(normalized.ids))
             tally.cached = len(records)
         todo = [pid for pid in normalized.ids if pid not in records]
         bar = self._progress_bar(len(normalized.ids) + len(normalized.invalid), progress)
@@ -642,8 +641,8 @@ class KnockClient:
                 pid = futures[future]
                 try:
                     record, source = future.result()
-                except AuthenticationError:
-                    raise
+                except (AuthenticationError, ConfigurationError):
+                    raise  # a refused key or an unusable cache file fails every id alike
                 except _Cancelled:
                     continue  # the batch is stopping: the error that stopped it follows
                 except KnockError as error:
@@ -768,21 +767,33 @@ class KnockClient:
             return session.get(url, **kwargs)
         from requests_cache.policy.expiration import get_expiration_datetime
 
+        from knock_data._cache import cache_errors
+
         request = session.prepare_request(requests.Request("GET", url))
         response = requests.Session.send(session, request, timeout=kwargs["timeout"])
         if response.status_code == 200 and not response.history:
             # ProspectCache.save_response stores prospects only (the session's filter_fn).
             expires = get_expiration_datetime(session.settings.expire_after)  # type: ignore[attr-defined]
-            store.save_response(response, store.create_key(request), expires)
+            with cache_errors(store.db_path, "writing to"):
+                store.save_response(response, store.create_key(request), expires)
         return response
 
     def _stale_or_raise(self, pid: str, error: KnockError) -> tuple[dict[str, Any], str]:
         """After the last retry: serve the cached copy if there is one, else fail."""
-        if self._store is not None:
-            cached = self._store.lookup(self.base_url, [pid], include_expired=True)
-            if pid in cached:
-                return cached[pid], "stale"
+        cached = self._lookup([pid], include_expired=True)
+        if pid in cached:
+            return cached[pid], "stale"
         raise error
+
+    def _lookup(self, pids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
+        """The client's own cache's copies of these prospects (none without that cache)."""
+        store = self._store
+        if store is None:
+            return {}
+        from knock_data._cache import cache_errors
+
+        with cache_errors(store.db_path, "reading"):
+            return store.lookup(self.base_url, pids, include_expired=include_expired)
 
     def _sleep(self, attempt: int, retry_after: float | None, cancel: threading.Event) -> None:
         policy = self.retry

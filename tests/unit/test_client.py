@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from urllib3 import HTTPResponse
 
 from knock_data import (
     AuthenticationError,
+    ConfigurationError,
     InvalidProspectId,
     KnockAPIError,
     KnockClient,
     ProspectNotFound,
     RateLimited,
 )
+from knock_data._cache import ProspectCache
 from knock_data._config import RetryPolicy
 
 BASE = "http://knock.test"
@@ -249,3 +252,40 @@ def test_error_bodies_under_200_are_never_cached(
         result = client.fetch_prospects([9], progress=False)
         assert result.errors["error_code"].tolist() == ["not_found"]
     assert adapter.calls["9"] == 2
+
+
+# --- an unusable cache file is a clear error, never a traceback from SQLite ---------------
+
+
+@pytest.mark.parametrize("make", ["corrupt", "parent_is_a_file"])
+def test_an_unusable_cache_file_is_a_clear_error(tmp_path: Path, make: str) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database " * 100)
+    path = junk if make == "corrupt" else junk / "c.sqlite"
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    client = KnockClient(KEY, base_url=BASE, cache=path, retry=FAST)
+    with pytest.raises(ConfigurationError) as info:
+        client.fetch_prospects([1], progress=False)
+    text = str(info.value)
+    assert str(path) in text
+    assert ("not a database" if make == "corrupt" else "not a directory") in text
+    assert "cache=False" in text
+    assert sum(adapter.calls.values()) == 0
+    assert junk.read_bytes() == b"not a database " * 100  # left as it was
+
+
+def test_a_failing_cache_write_stops_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ProspectCache, "save_response", disk_full)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2)
+    with pytest.raises(ConfigurationError, match="disk is full") as info:
+        client.fetch_prospects(range(1, 501), progress=False)
+    assert "writing to the cache file" in str(info.value)
+    assert sum(adapter.calls.values()) <= 4  # the requests in flight, not 500
