@@ -11,6 +11,8 @@ How a batch runs (:meth:`KnockClient.fetch_prospects`):
 4. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`.
 5. Each response is committed to the cache as it arrives, so an interrupted run loses
    nothing it had received and a rerun fetches only the rest.
+6. When Knock fails for an id (after the retries, or at once with a 500), a cached copy,
+   even an expired one, is served instead and counted as stale.
 
 The API key is added to each request by a transport adapter, below the cache layer: the
 cache only ever sees requests without it, so it cannot reach the cache file.
@@ -76,6 +78,8 @@ ERROR_COLUMNS = ("prospect_id", "error_code", "status_code", "message", "server_
 _NOT_FOUND_CODE = "CORE_API_GET_PROSPECT_FAIL"
 _INVALID_TEXT = "is not a valid prospect id"
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Answers that are final whatever the status: never retried, never replaced by a cached copy.
+_FINAL_ANSWERS = (InvalidProspectId, ProspectNotFound, AuthenticationError)
 _USER_AGENT = "knock-data/0.1 (+https://github.com/knock-data)"
 _CacheOption = str | os.PathLike[str] | Literal[False] | None
 
@@ -704,6 +708,9 @@ class KnockClient:
                     response = self._send(session, url, kwargs)
                 except _Cancelled:
                     raise
+                except ConfigurationError:
+                    cancel.set()  # the cache file cannot be written: every id would fail
+                    raise
                 except requests.Timeout as exc:
                     error = _api_error(
                         "timeout",
@@ -731,23 +738,32 @@ class KnockClient:
                         server_message=str(exc)[:200],
                         hint="Check the network and base_url, then run the batch again.",
                     )
+                except requests.RequestException as exc:
+                    # An unusable URL or header, a redirect loop: sending again cannot help.
+                    looped = isinstance(exc, requests.TooManyRedirects)
+                    raise _api_error(
+                        "bad_response" if looped else "connection",
+                        f"The request for prospect {pid} to {self.base_url} could not be made.",
+                        prospect_id=pid,
+                        server_message=f"{type(exc).__name__}: {str(exc)[:200]}",
+                        hint="Check base_url and the network settings (proxies, certificates).",
+                    ) from None
                 else:
                     result = self._classify(pid, response)
                     if isinstance(result, dict):
                         source = "cache" if getattr(response, "from_cache", False) else "network"
                         return result, source
                     error = result
-                    status = response.status_code
-                    code = _code(error)
-                    transient = (status in _RETRY_STATUSES and code != "not_found") or (
-                        status == 200 and code == "bad_response"
-                    )
                     if isinstance(error, AuthenticationError):
                         cancel.set()  # the other workers stop before their next request
-                    if not transient or isinstance(error, InvalidProspectId):
-                        raise error
-                    if status == 429:
-                        delay_hint = _retry_after(response)
+                    if isinstance(error, _FINAL_ANSWERS):
+                        raise error  # about this id or this key: asking again cannot help
+                    status = response.status_code
+                    if status != 200 and status not in _RETRY_STATUSES:
+                        # Knock failed outright (a 500, an unexpected status): not retried,
+                        # but a cached copy is better than nothing.
+                        return self._stale_or_raise(pid, error)
+                    delay_hint = _retry_after(response)  # 429 and 503 may say when to come back
                 if attempt >= self.retry.max_retries:
                     return self._stale_or_raise(pid, error)
                 self._sleep(attempt, delay_hint, cancel)

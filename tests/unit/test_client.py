@@ -289,3 +289,61 @@ def test_a_failing_cache_write_stops_the_batch(
         client.fetch_prospects(range(1, 501), progress=False)
     assert "writing to the cache file" in str(info.value)
     assert sum(adapter.calls.values()) <= 4  # the requests in flight, not 500
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [
+        (requests.exceptions.InvalidHeader("bad header value"), "connection"),
+        (requests.TooManyRedirects("Exceeded 30 redirects."), "bad_response"),
+    ],
+)
+def test_a_request_that_cannot_be_made_is_reported_not_retried(
+    failure: Exception, code: str
+) -> None:
+    adapter = FakeAdapter(always(failure))
+    result = make_client(adapter).fetch_prospects([5, 6], progress=False)
+    assert result.errors["error_code"].tolist() == [code, code]
+    assert type(failure).__name__ in result.errors["server_message"].iloc[0]
+    assert dict(adapter.calls) == {"5": 1, "6": 1}
+
+
+def test_a_500_on_refresh_serves_the_cached_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down = threading.Event()
+    adapter = FakeAdapter(
+        lambda pid, attempt: (
+            (500, {"message": "boom"}, {}) if down.is_set() else (200, prospect(pid), {})
+        )
+    )
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client.fetch_prospects([1], progress=False)
+    down.set()
+    result = client.fetch_prospects([1, 2], progress=False, refresh=True)
+    assert result.records == [prospect("1")]
+    assert (result.n_stale, result.n_fetched) == (1, 0)
+    assert result.errors["error_code"].tolist() == ["server_error"]  # nothing cached for 2
+    assert (adapter.calls["1"], adapter.calls["2"]) == (2, 1)  # a 500 is not retried
+
+
+def test_retry_after_is_honoured_on_a_503_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_wait = threading.Event.wait
+
+    def spy(self: threading.Event, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            waits.append(timeout)
+        return real_wait(self, 0)
+
+    monkeypatch.setattr(threading.Event, "wait", spy)
+    adapter = FakeAdapter(
+        lambda pid, attempt: (
+            (503, {}, {"Retry-After": "2"}) if attempt == 0 else (200, prospect(pid), {})
+        )
+    )
+    policy = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=60)
+    make_client(adapter, retry=policy).get_prospect(5)
+    assert waits
+    assert 2 <= max(waits) <= 2.01
