@@ -157,16 +157,22 @@ def test_transient_failures_give_up_after_max_retries() -> None:
     assert "Too Many Requests" in row["server_message"]
 
 
-def test_retry_after_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the client waits for between attempts, recorded instead of waited."""
+    seen: list[float] = []
     real_wait = threading.Event.wait
 
     def spy(self: threading.Event, timeout: float | None = None) -> bool:
         if timeout is not None:
-            waits.append(timeout)
+            seen.append(timeout)
         return real_wait(self, 0)
 
     monkeypatch.setattr(threading.Event, "wait", spy)
+    return seen
+
+
+def test_retry_after_is_capped(waits: list[float]) -> None:
     adapter = FakeAdapter(
         lambda pid, attempt: (
             (429, {}, {"Retry-After": "3600"}) if attempt == 0 else (200, prospect(pid), {})
@@ -328,16 +334,7 @@ def test_a_500_on_refresh_serves_the_cached_copy(
     assert (adapter.calls["1"], adapter.calls["2"]) == (2, 1)  # a 500 is not retried
 
 
-def test_retry_after_is_honoured_on_a_503_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    real_wait = threading.Event.wait
-
-    def spy(self: threading.Event, timeout: float | None = None) -> bool:
-        if timeout is not None:
-            waits.append(timeout)
-        return real_wait(self, 0)
-
-    monkeypatch.setattr(threading.Event, "wait", spy)
+def test_retry_after_is_honoured_on_a_503_too(waits: list[float]) -> None:
     adapter = FakeAdapter(
         lambda pid, attempt: (
             (503, {}, {"Retry-After": "2"}) if attempt == 0 else (200, prospect(pid), {})
