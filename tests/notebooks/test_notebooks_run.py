@@ -1,0 +1,84 @@
+"""Every notebook runs headless on a real kernel, as a new user and as a user with a key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from knock_data.sandbox import SandboxServer
+from tests.notebooks._jupyter import NOTEBOOKS, JupyterHome, execute_notebook, outputs_text
+
+pytestmark = pytest.mark.notebook
+
+NAMES = ("01_quickstart.ipynb", "02_breakdowns.ipynb", "03_funnel_dashboard.ipynb")
+SECRET = "kd-test-SECRET-4f7c2a9e61b0"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _parameters(name: str, tmp_path: Path) -> dict[str, object]:
+    # The quickstart writes CSV files: into the test's directory, not the repository.
+    return {"out_dir": str(tmp_path / "out")} if name == "01_quickstart.ipynb" else {}
+
+
+def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def _stderr(nb: nbformat.NotebookNode) -> str:
+    return "".join(
+        out.get("text", "")
+        for out in _outputs(nb)
+        if out.get("output_type") == "stream" and out.get("name") == "stderr"
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_for_a_new_user_on_the_sandbox(
+    name: str, jupyter_home: JupyterHome, tmp_path: Path
+) -> None:
+    nb = execute_notebook(NOTEBOOKS / name, jupyter_home, parameters=_parameters(name, tmp_path))
+
+    text = outputs_text(nb)
+    assert "the embedded sandbox" in text
+    assert "Warning" not in _stderr(nb), _stderr(nb)
+    if name == "01_quickstart.ipynb":
+        exported = pd.read_csv(tmp_path / "out" / "prospects.csv", dtype={"prospect_id": str})
+        errors = pd.read_csv(tmp_path / "out" / "errors.csv", dtype={"prospect_id": str})
+        assert len(exported) > 1800
+        assert {"invalid_id", "not_found"} <= set(errors["error_code"])
+        assert f"{len(exported):,} prospects fetched" in text
+    else:
+        images = [out for out in _outputs(nb) if "image/png" in out.get("data", {})]
+        assert images, f"{name} drew no chart"
+    if name == "03_funnel_dashboard.ipynb":
+        views = [out for out in _outputs(nb) if WIDGET_VIEW in out.get("data", {})]
+        assert views, "the dashboard did not display itself"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runs_with_a_key_and_never_shows_it(
+    name: str, fresh_home: JupyterHome, tmp_path: Path
+) -> None:
+    with SandboxServer(api_key=SECRET) as knock:
+        env = {**fresh_home.env, "KNOCK_API_KEY": SECRET, "KNOCK_BASE_URL": knock.url}
+        nb = execute_notebook(
+            NOTEBOOKS / name, fresh_home, env=env, parameters=_parameters(name, tmp_path)
+        )
+        assert knock.request_count > 1800  # the notebook used the key's server
+
+    text = outputs_text(nb)
+    assert "embedded sandbox" not in text
+    assert SECRET not in text
+    assert SECRET not in json.dumps(nb)
+    # Nor on disk: the cache file, the exported CSVs, Jupyter's and IPython's files.
+    for root in (fresh_home.root, tmp_path):
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert SECRET.encode() not in path.read_bytes(), path
+    if name == "01_quickstart.ipynb":
+        header = (tmp_path / "out" / "prospects.csv").read_text(encoding="utf-8-sig")
+        assert header.startswith("prospect_id,")

@@ -1,0 +1,306 @@
+"""The dashboard's logic, driven by setting widget values as a click would."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import timedelta
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import knock_data as kd
+from knock_data.sandbox import generate_prospects
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return kd.to_frame(generate_prospects(800, seed=5))
+
+
+@pytest.fixture
+def dash(frame: pd.DataFrame) -> kd.Dashboard:
+    dashboard = kd.Dashboard(frame)
+    yield dashboard
+    dashboard.close()
+
+
+def _flag(df: pd.DataFrame, column: str) -> np.ndarray:
+    return df[column].fillna(False).to_numpy(dtype=bool)
+
+
+def _consent_rate(df: pd.DataFrame) -> float:
+    return float(df["sms_consent"].fillna(False).to_numpy(dtype=bool).mean())
+
+
+def _svg(dash: kd.Dashboard, chart: str) -> bytes:
+    return bytes(dash._images[chart].value)
+
+
+def _tabs(dash: kd.Dashboard):
+    return dash.widget.children[-1]
+
+
+def test_starts_with_everything_selected_and_shows_prospects(
+    dash: kd.Dashboard, frame: pd.DataFrame
+) -> None:
+    for name in ("community", "source", "status", "agent"):
+        control = dash.controls[name]
+        assert len(control.value) == len(control.options) > 1
+    assert set(dash.controls) == {
+        "community",
+        "source",
+        "status",
+        "agent",
+        "created",
+        "include_deleted",
+        "include_not_prospect",
+    }
+    deleted, not_prospect = _flag(frame, "is_deleted"), _flag(frame, "not_prospect")
+    assert deleted.any()  # the sample exercises both rules
+    assert not_prospect.any()
+    expected = frame[~deleted & ~not_prospect]
+    assert dash.filtered["prospect_id"].tolist() == expected["prospect_id"].tolist()
+    assert list(dash.filtered.columns) == list(frame.columns)
+    summary = dash.summary
+    assert summary["leads"] == int((~deleted).sum())
+    assert summary["prospects"] == len(expected) == summary["shown"]
+    assert summary["sms_consent_rate"] == pytest.approx(_consent_rate(expected))
+    text = dash._summary_html.value
+    assert f"{summary['leads']:,}</b> leads" in text
+    assert f"{summary['sms_consent_rate']:.1%}" in text
+
+
+def test_missing_values_get_their_own_option(dash: kd.Dashboard, frame: pd.DataFrame) -> None:
+    labels = [label for label, _ in dash.controls["source"].options]
+    no_source = int(frame["source_title"].isna().sum())
+    assert no_source > 0
+    assert f"(no source) ({no_source:,})" in labels
+    unassigned = int(frame["agent_username"].isna().sum())
+    assert f"(unassigned) ({unassigned:,})" in [lab for lab, _ in dash.controls["agent"].options]
+
+
+def test_source_filter_narrows_rows_summary_and_charts(
+    dash: kd.Dashboard, frame: pd.DataFrame
+) -> None:
+    before_status = _svg(dash, "status")
+    source = dash.controls["source"]
+    keep = tuple(v for v in source.value if v in ("Zillow", "Property Website"))
+    assert len(keep) == 2
+
+    source.value = keep
+
+    in_sources = frame["source_title"].isin(keep).to_numpy(dtype=bool)
+    deleted, not_prospect = _flag(frame, "is_deleted"), _flag(frame, "not_prospect")
+    expected = frame[in_sources & ~deleted & ~not_prospect]
+    assert set(dash.filtered["source_title"].astype(str)) == set(keep)
+    assert dash.filtered["prospect_id"].tolist() == expected["prospect_id"].tolist()
+    assert dash.summary["leads"] == int((in_sources & ~deleted).sum())
+    assert dash.summary["prospects"] == len(expected)
+    assert dash.summary["sms_consent_rate"] == pytest.approx(_consent_rate(expected))
+    assert dash.filters()["sources"] == list(keep)
+    assert dash.filters()["communities"] is None  # everything selected means no filter
+    assert _svg(dash, "status") != before_status
+    assert f"({len(expected):,})" in _svg(dash, "status").decode()  # the chart's total
+
+
+def test_deselecting_the_missing_option_drops_rows_without_a_source(
+    dash: kd.Dashboard, frame: pd.DataFrame
+) -> None:
+    source = dash.controls["source"]
+    source.value = tuple(v for v in source.value if v is not None)
+    assert dash.filtered["source_title"].notna().all()
+    expected = frame["source_title"].notna() & ~_flag(frame, "is_deleted")
+    assert dash.summary["leads"] == int(expected.sum())
+
+
+def test_toggles_follow_knocks_definitions(dash: kd.Dashboard, frame: pd.DataFrame) -> None:
+    deleted = _flag(frame, "is_deleted")
+    dash.controls["include_not_prospect"].value = True
+    assert dash.summary["shown"] == dash.summary["leads"] == int((~deleted).sum())
+    assert _flag(dash.filtered, "not_prospect").any()
+    assert not _flag(dash.filtered, "is_deleted").any()
+
+    dash.controls["include_deleted"].value = True
+    assert dash.summary["shown"] == len(frame) == len(dash.filtered)
+    assert dash.summary["leads"] == int((~deleted).sum())  # leads never count deleted ones
+
+
+def test_created_range_keeps_whole_utc_days(dash: kd.Dashboard, frame: pd.DataFrame) -> None:
+    created = dash.controls["created"]
+    n_days = len(created.options)
+    assert created.index == (0, n_days - 1)
+    days = [day for _, day in created.options]
+    utc = frame["created_at"].dt.tz_convert("UTC")
+    start = days.index(utc.quantile(0.4).date())
+    end = days.index(utc.quantile(0.6).date())
+    created.index = (start, end)
+
+    first, last = created.value
+    assert (first, last) == (created.options[start][1], created.options[end][1])
+    stamps = dash.filtered["created_at"]
+    assert stamps.min() >= pd.Timestamp(first, tz="UTC")
+    assert stamps.max() < pd.Timestamp(last + timedelta(days=1), tz="UTC")
+    in_range = (utc >= pd.Timestamp(first, tz="UTC")) & (
+        utc < pd.Timestamp(last + timedelta(days=1), tz="UTC")
+    )
+    prospects = ~_flag(frame, "is_deleted") & ~_flag(frame, "not_prospect")
+    assert len(dash.filtered) == int((in_range.to_numpy() & prospects).sum()) > 0
+
+
+def test_no_rows_shows_a_plain_explanation(dash: kd.Dashboard) -> None:
+    dash.controls["community"].value = ()
+
+    assert dash.filtered.empty
+    assert dash.summary == {"leads": 0, "prospects": 0, "shown": 0, "sms_consent_rate": None}
+    assert dash._message.layout.display != "none"
+    assert "Nothing is selected under community" in dash._message.value
+    assert "Traceback" not in dash._message.value
+    assert _tabs(dash).layout.display == "none"
+    assert "n/a" in dash._summary_html.value
+
+    dash.controls["community"].value = tuple(v for _, v in dash.controls["community"].options)
+    assert dash._message.layout.display == "none"
+    assert _tabs(dash).layout.display != "none"
+
+
+def test_combination_with_no_rows_names_the_narrowed_filters(dash: kd.Dashboard) -> None:
+    source, status = dash.controls["source"], dash.controls["status"]
+    with dash._batch():
+        dash.controls["created"].index = (0, 0)  # the first day only
+        source.value = source.value[-1:]
+        status.value = status.value[-1:]
+    assert dash.filtered.empty
+    message = dash._message.value
+    assert "source (1 of" in message
+    assert "status (1 of" in message
+    assert "created" in message
+
+
+def test_reset_selects_everything_again(dash: kd.Dashboard) -> None:
+    initial = dash.filtered["prospect_id"].tolist()
+    dash.controls["status"].value = dash.controls["status"].value[:1]
+    dash.controls["include_deleted"].value = True
+    dash.controls["created"].index = (3, 9)
+    dash.reset()
+    assert dash.filtered["prospect_id"].tolist() == initial
+    assert all(v is None for k, v in dash.filters().items() if not k.startswith("include"))
+
+
+def test_export_link_holds_export_csv_output_of_the_filtered_rows(
+    dash: kd.Dashboard, tmp_path
+) -> None:
+    dash.controls["status"].value = dash.controls["status"].value[:3]
+    link = dash.prepare_export()
+
+    match = re.search(
+        r'download="([^"]+\.csv)" href="data:text/csv;charset=utf-8;base64,([^"]+)"', link
+    )
+    assert match, link
+    payload = base64.b64decode(match.group(2))
+    direct = tmp_path / "direct.csv"
+    kd.export_csv(dash.filtered, direct)
+    assert payload == direct.read_bytes()
+    back = pd.read_csv(io.BytesIO(payload), encoding="utf-8-sig", dtype={"prospect_id": str})
+    assert back["prospect_id"].tolist() == dash.filtered["prospect_id"].tolist()
+    assert f"Download {len(dash.filtered):,} rows" in dash._export_link.value
+
+    dash.controls["include_not_prospect"].value = True
+    assert dash._export_link.value == ""  # a stale link never outlives the filters
+
+
+def test_export_can_drop_personal_data(dash: kd.Dashboard) -> None:
+    dash._export_pii.value = "drop"
+    link = dash.prepare_export()
+    payload = base64.b64decode(link.split("base64,")[1].split('"')[0])
+    header = payload.decode("utf-8-sig").splitlines()[0].split(",")
+    assert "email" not in header
+    assert "phone" not in header
+    assert "prospect_id" in header
+
+
+def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) -> None:
+    sources_before = _svg(dash, "sources")
+    funnel_before = _svg(dash, "funnel")
+    dash.controls["community"].value = dash.controls["community"].value[:2]
+    assert _svg(dash, "funnel") != funnel_before
+    assert _svg(dash, "sources") == sources_before  # not drawn until its tab opens
+
+    _tabs(dash).selected_index = 1
+    assert _svg(dash, "sources") != sources_before
+    assert _svg(dash, "sources").lstrip().startswith(b"<?xml")
+    _tabs(dash).selected_index = 2
+    assert b"<svg" in _svg(dash, "leads_over_time")
+
+
+def test_a_toggle_that_changes_no_row_does_not_redraw(dash: kd.Dashboard) -> None:
+    agent = dash.controls["agent"]
+    dash.controls["include_deleted"].value = False
+    funnel = dash._images["funnel"]
+    changes: list[object] = []
+    funnel.observe(changes.append, names="value")
+    agent.value = agent.value  # same selection
+    dash.refresh()
+    assert changes == []
+
+
+def test_redraws_leave_no_pyplot_figure_open(frame: pd.DataFrame) -> None:
+    open_before = set(plt.get_fignums())
+    dashboard = kd.Dashboard(frame)
+    dashboard.controls["source"].value = dashboard.controls["source"].value[:1]
+    for index in (1, 2, 0):
+        _tabs(dashboard).selected_index = index
+    assert set(plt.get_fignums()) == open_before
+    dashboard.close()
+
+
+def test_displays_itself_as_a_widget(dash: kd.Dashboard) -> None:
+    bundle = dash._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    view = data["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == dash.widget.model_id
+    assert "rows shown" in repr(dash)
+
+
+def test_refuses_a_frame_without_the_columns_it_needs(frame: pd.DataFrame) -> None:
+    with pytest.raises(kd.ConfigurationError, match="sms_consent"):
+        kd.Dashboard(frame.drop(columns=["sms_consent"]))
+    with pytest.raises(kd.ConfigurationError, match="DataFrame"):
+        kd.Dashboard(frame.to_dict("records"))  # type: ignore[arg-type]
+
+
+def test_an_empty_frame_explains_itself(frame: pd.DataFrame) -> None:
+    dashboard = kd.Dashboard(frame.iloc[0:0])
+    assert dashboard.filtered.empty
+    assert "no rows" in dashboard._message.value.lower()
+    assert dashboard.controls["created"].disabled
+    dashboard.close()
+
+
+def test_statuses_use_knocks_labels_and_order_and_keep_unknown_ones(
+    frame: pd.DataFrame,
+) -> None:
+    df = frame.copy()
+    df["status"] = df["status"].cat.add_categories(["Pending Review"])
+    df.loc[df.index[:2], "status"] = "Pending Review"
+    df.loc[df.index[2], "status"] = None
+    dashboard = kd.Dashboard(df)
+    status = dashboard.controls["status"]
+    labels = [label.rsplit(" (", 1)[0] for label, _ in status.options]
+    assert labels[:2] == ["New", "Open"]
+    assert labels.index("Applied (Leased)") < labels.index("Lost") < labels.index("Pending Review")
+    assert labels[-1] == "(no status)"
+    assert dict((v, lab) for lab, v in status.options)["applied_leased"].startswith(
+        "Applied (Leased)"
+    )
+
+    status.value = ("Pending Review", None)
+    kept = dashboard.filtered["status"]
+    expected = df["status"].isna() | (df["status"] == "Pending Review")
+    prospects = ~_flag(df, "is_deleted") & ~_flag(df, "not_prospect")
+    assert len(kept) == int((expected.to_numpy(dtype=bool) & prospects).sum()) > 0
+    assert set(kept.dropna().astype(str)) <= {"Pending Review"}
+    dashboard.close()

@@ -1,0 +1,77 @@
+"""The public surface is pinned: a name added to or dropped from ``knock_data`` is a decision."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import knock_data
+
+EXPECTED = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "Dashboard",
+    "FetchResult",
+    "InvalidProspectId",
+    "KnockAPIError",
+    "KnockClient",
+    "KnockError",
+    "ProspectNotFound",
+    "RateLimited",
+    "RecordError",
+    "__version__",
+    "consent_breakdown",
+    "export_csv",
+    "filter_prospects",
+    "funnel",
+    "leads_over_time",
+    "plot_consent",
+    "plot_funnel",
+    "plot_leads_over_time",
+    "plot_sources",
+    "plot_status",
+    "read_ids",
+    "sandbox",
+    "source_breakdown",
+    "status_breakdown",
+    "to_frame",
+    "to_parquet",
+]
+
+
+def test_all_is_pinned_and_sorted() -> None:
+    assert knock_data.__all__ == EXPECTED
+    assert sorted(knock_data.__all__) == knock_data.__all__
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_public_name_resolves_and_is_documented(name: str) -> None:
+    value = getattr(knock_data, name)
+    if name == "__version__":
+        assert isinstance(value, str)
+        return
+    assert inspect.getdoc(value), f"knock_data.{name} has no docstring"
+
+
+def test_lazy_names_are_exactly_the_public_ones_not_imported_eagerly() -> None:
+    eager = {n for n in EXPECTED if n in vars(knock_data._exceptions)} | {"__version__"}
+    assert set(knock_data._LAZY) == set(EXPECTED) - eager
+
+
+def test_exceptions_share_one_root() -> None:
+    errors = [
+        getattr(knock_data, n)
+        for n in EXPECTED
+        if n.endswith("Error") or n in ("InvalidProspectId", "ProspectNotFound", "RateLimited")
+    ]
+    assert all(issubclass(e, knock_data.KnockError) for e in errors)
+    assert issubclass(knock_data.InvalidProspectId, ValueError)
+    assert issubclass(knock_data.ProspectNotFound, LookupError)
+    assert issubclass(knock_data.AuthenticationError, PermissionError)
+    assert issubclass(knock_data.RateLimited, knock_data.KnockAPIError)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        knock_data.nope  # noqa: B018
