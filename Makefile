@@ -26,8 +26,8 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check knock_data tests bench
-	$(VENV)/bin/ruff format --check knock_data tests bench
+	$(VENV)/bin/ruff check knock_data tests bench scripts
+	$(VENV)/bin/ruff format --check knock_data tests bench scripts
 	$(VENV)/bin/mypy
 
 clean:

@@ -84,19 +84,11 @@ def warm(tmp: Path) -> None:
                 obvious_session.get(f"{server.url}/prospect/{pid}", headers=headers).json()
                 for pid in ids
             ]
-            return pd.json_normalize(records) if has_frame else records
-
-        try:
-            import knock_data._frame  # noqa: F401
-        except ImportError:  # the frame layer is not installed yet: compare the fetch only
-            print("warm  (knock_data._frame missing: comparing fetches without the frame)")
-            has_frame = False
-        else:
-            has_frame = True
+            return pd.json_normalize(records)
 
         def ours() -> object:
-            result = client.fetch_prospects(ids)
-            return result.frame if has_frame else result
+            # The default call, progress bar included: what an analyst runs.
+            return client.fetch_prospects(ids).frame
 
         def fetch_only() -> object:
             return client.fetch_prospects(ids, progress=False)

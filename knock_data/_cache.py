@@ -16,13 +16,14 @@ removes them from the index, and expiry follows requests-cache's settings.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,10 +34,13 @@ from requests_cache import SQLiteCache
 from requests_cache.cache_keys import create_key, redact_response
 from requests_cache.models import CachedResponse
 
+from knock_data._exceptions import ConfigurationError
+
 __all__ = [
     "INDEX_TABLE",
     "CacheInfo",
     "ProspectCache",
+    "cache_errors",
     "cache_info",
     "is_prospect_body",
     "prospect_cache_key",
@@ -46,6 +50,36 @@ __all__ = [
 INDEX_TABLE = "knock_prospects"
 _PROSPECT_URL = re.compile(r"(?P<base>https?://.+)/prospect/(?P<id>[0-9]+)")
 _CHUNK = 500  # ids per SELECT, well under SQLite's 999 parameters
+
+
+@contextlib.contextmanager
+def cache_errors(path: str | os.PathLike[str], doing: str) -> Iterator[None]:
+    """Turn SQLite and file-system failures on the cache file into a :class:`ConfigurationError`.
+
+    A corrupt file, a file that is not a cache, a read-only file or folder, a full disk or a
+    lock held too long all mean the same to the user: this cache file cannot be used as it
+    is. The error says which file, what SQLite or the system said, and what to do.
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> with cache_errors("c.sqlite", "opening"):
+    ...     raise sqlite3.DatabaseError("file is not a database")
+    Traceback (most recent call last):
+    ...
+    knock_data._exceptions.ConfigurationError: Error opening the cache file c.sqlite: ...
+    """
+    try:
+        yield
+    except (sqlite3.Error, OSError) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        reason = reason.rstrip(".")
+        raise ConfigurationError(
+            f"Error {doing} the cache file {os.fspath(path)}: {reason}.",
+            hint="The cache only holds copies of Knock's answers: delete the file, or use "
+            "another one (cache=... or $KNOCK_DATA_CACHE; --cache on the command line), or "
+            "turn caching off (cache=False; --no-cache).",
+        ) from error
 
 
 def split_prospect_url(url: str | None) -> tuple[str, str] | None:
@@ -156,7 +190,9 @@ class ProspectCache(SQLiteCache):
         now = (round(time.time()),) if not include_expired else ()
         ids: list[str] = []
         bodies: list[bytes] = []
-        with self.responses.connection() as con:
+        # Under the backend's lock: the one connection is shared with the writing threads,
+        # and a read must not interleave with another thread's transaction.
+        with self.responses.connection() as con, self.responses._lock:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
@@ -224,6 +260,11 @@ def _file_size(path: Path) -> int:
 def cache_info(path: str | os.PathLike[str]) -> CacheInfo:
     """Describe a cache file without creating it.
 
+    Raises
+    ------
+    ConfigurationError
+        The file cannot be read as a cache (not a database, corrupt, unreadable).
+
     Examples
     --------
     >>> cache_info("/nonexistent/cache.sqlite").exists
@@ -232,6 +273,11 @@ def cache_info(path: str | os.PathLike[str]) -> CacheInfo:
     path = Path(path)
     if not path.is_file():
         return CacheInfo(path, False, 0, 0, 0, 0, {})
+    with cache_errors(path, "reading"):
+        return _cache_info(path)
+
+
+def _cache_info(path: Path) -> CacheInfo:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     try:
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master")}

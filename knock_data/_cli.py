@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 from knock_data import __version__
+from knock_data._cli_args import port, positive_int, seconds, share
 from knock_data._cli_fetch import add_cache, add_fetch
 from knock_data._exceptions import KnockError
 
@@ -72,49 +73,6 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# -- argument types ---------------------------------------------------------------------
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be 0 (any free port) to 65535, got {value}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value >= 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be zero or more seconds, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a share such as 0.1, got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
-
-
 # -- knock-data sandbox -------------------------------------------------------------------
 
 _SANDBOX_PORT = 8000
@@ -137,13 +95,13 @@ def _add_sandbox(commands: _Commands) -> None:
     )
     parser.add_argument(
         "--port",
-        type=_port,
+        type=port,
         default=_SANDBOX_PORT,
         help="port to listen on; 0 picks a free one (default: %(default)s)",
     )
     parser.add_argument(
         "--prospects",
-        type=_positive_int,
+        type=positive_int,
         default=5000,
         metavar="N",
         help="how many prospects exist (default: %(default)s)",
@@ -156,14 +114,14 @@ def _add_sandbox(commands: _Commands) -> None:
     )
     parser.add_argument(
         "--latency",
-        type=_seconds,
+        type=seconds,
         default=0.0,
         metavar="SECONDS",
         help="delay before each response (default: %(default)s)",
     )
     parser.add_argument(
         "--fault-rate",
-        type=_share,
+        type=share,
         default=0.0,
         metavar="SHARE",
         help=(
@@ -262,7 +220,7 @@ def _add_demo(commands: _Commands) -> None:
         "-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)"
     )
     parser.add_argument(
-        "--workers", type=_positive_int, default=8, help="concurrent requests (default: 8)"
+        "--workers", type=positive_int, default=8, help="concurrent requests (default: 8)"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_run_demo)

@@ -11,27 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from knock_data._cli_args import positive_int, rate
+
 __all__ = ["add_cache", "add_fetch"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected requests per second, got {text!r}") from None
-    if not value > 0:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
-    return value
 
 
 def _add_cache_option(parser: argparse.ArgumentParser) -> None:
@@ -67,10 +49,10 @@ def add_fetch(commands: Any) -> None:
     )
     parser.add_argument("--base-url", help="server URL, overriding --env ($KNOCK_BASE_URL)")
     parser.add_argument(
-        "--workers", type=_positive_int, default=8, help="requests in flight (default: 8)"
+        "--workers", type=positive_int, default=8, help="requests in flight (default: 8)"
     )
     parser.add_argument(
-        "--rate-limit", type=_rate, metavar="PER_SECOND", help="most requests per second"
+        "--rate-limit", type=rate, metavar="PER_SECOND", help="most requests per second"
     )
     parser.add_argument("--refresh", action="store_true", help="fetch cached prospects again")
     parser.add_argument(
@@ -140,7 +122,7 @@ def add_cache(commands: Any) -> None:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from knock_data._cache import ProspectCache, cache_info
+    from knock_data._cache import ProspectCache, cache_errors, cache_info
     from knock_data._config import default_cache_path
 
     path = Path(args.cache).expanduser() if args.cache else default_cache_path()
@@ -151,10 +133,11 @@ def _cache(args: argparse.Namespace) -> int:
         print(f"Nothing to clear: {path} does not exist.")
         return 0
     before = cache_info(path)
-    store = ProspectCache(path, wal=True, busy_timeout=30_000)
-    try:
-        store.clear()
-    finally:
-        store.close()
+    with cache_errors(path, "clearing"):
+        store = ProspectCache(path, wal=True, busy_timeout=30_000)
+        try:
+            store.clear()
+        finally:
+            store.close()
     print(f"Cleared {before.responses:,} cached responses from {path}.")
     return 0

@@ -11,6 +11,8 @@ How a batch runs (:meth:`KnockClient.fetch_prospects`):
 4. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`.
 5. Each response is committed to the cache as it arrives, so an interrupted run loses
    nothing it had received and a rerun fetches only the rest.
+6. When Knock fails for an id (after the retries, or at once with a 500), a cached copy,
+   even an expired one, is served instead and counted as stale.
 
 The API key is added to each request by a transport adapter, below the cache layer: the
 cache only ever sees requests without it, so it cannot reach the cache file.
@@ -45,6 +47,7 @@ from knock_data._config import (
 )
 from knock_data._exceptions import (
     AuthenticationError,
+    ConfigurationError,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
@@ -75,6 +78,8 @@ ERROR_COLUMNS = ("prospect_id", "error_code", "status_code", "message", "server_
 _NOT_FOUND_CODE = "CORE_API_GET_PROSPECT_FAIL"
 _INVALID_TEXT = "is not a valid prospect id"
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Answers that are final whatever the status: never retried, never replaced by a cached copy.
+_FINAL_ANSWERS = (InvalidProspectId, ProspectNotFound, AuthenticationError)
 _USER_AGENT = "knock-data/0.1 (+https://github.com/knock-data)"
 _CacheOption = str | os.PathLike[str] | Literal[False] | None
 
@@ -354,8 +359,6 @@ class KnockClient:
         session: requests.Session | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        from knock_data._exceptions import ConfigurationError
-
         self._connection = resolve_connection(api_key, env=env, base_url=base_url)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
@@ -451,19 +454,20 @@ class KnockClient:
     def _cached_session(self, path: Path) -> requests.Session:
         from requests_cache import DEFAULT_IGNORED_PARAMS, CachedSession
 
-        from knock_data._cache import ProspectCache, cacheable, prospect_cache_key
+        from knock_data._cache import ProspectCache, cache_errors, cacheable, prospect_cache_key
 
         path = path.expanduser().absolute()
-        if not path.parent.exists():
-            # The cache holds names, emails and phone numbers: keep it private.
-            path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        created = not path.exists()
-        store = ProspectCache(path, wal=True, busy_timeout=30_000, timeout=30.0)
-        if created and os.name == "posix":
-            for suffix in ("", "-wal", "-shm"):
-                part = Path(f"{path}{suffix}")
-                if part.exists():
-                    part.chmod(0o600)
+        with cache_errors(path, "opening"):
+            if not path.parent.exists():
+                # The cache holds names, emails and phone numbers: keep it private.
+                path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+            created = not path.exists()
+            store = ProspectCache(path, wal=True, busy_timeout=30_000, timeout=30.0)
+            if created and os.name == "posix":
+                for suffix in ("", "-wal", "-shm"):
+                    part = Path(f"{path}{suffix}")
+                    if part.exists():
+                        part.chmod(0o600)
         expire: Any = -1 if self.expire_after is None else self.expire_after
         session = CachedSession(
             backend=store,
@@ -532,10 +536,9 @@ class KnockClient:
         """
         pid = normalize_id(prospect_id)
         self._ensure_session()
-        if self._store is not None:
-            cached = self._store.lookup(self.base_url, [pid])
-            if pid in cached:
-                return cached[pid]
+        cached = self._lookup([pid])
+        if pid in cached:
+            return cached[pid]
         record, _source = self._fetch_one(pid, refresh=False, cancel=threading.Event())
         return record
 
@@ -580,8 +583,8 @@ class KnockClient:
         failures: dict[str, KnockError] = {}
         tally = _Tally()
         self._ensure_session()  # opens the cache
-        if not refresh and self._store is not None and normalized.ids:
-            records.update(self._store.lookup(self.base_url, normalized.ids))
+        if not refresh and normalized.ids:
+            records.update(self._lookup(normalized.ids))
             tally.cached = len(records)
         todo = [pid for pid in normalized.ids if pid not in records]
         bar = self._progress_bar(len(normalized.ids) + len(normalized.invalid), progress)
@@ -642,8 +645,8 @@ class KnockClient:
                 pid = futures[future]
                 try:
                     record, source = future.result()
-                except AuthenticationError:
-                    raise
+                except (AuthenticationError, ConfigurationError):
+                    raise  # a refused key or an unusable cache file fails every id alike
                 except _Cancelled:
                     continue  # the batch is stopping: the error that stopped it follows
                 except KnockError as error:
@@ -705,6 +708,9 @@ class KnockClient:
                     response = self._send(session, url, kwargs)
                 except _Cancelled:
                     raise
+                except ConfigurationError:
+                    cancel.set()  # the cache file cannot be written: every id would fail
+                    raise
                 except requests.Timeout as exc:
                     error = _api_error(
                         "timeout",
@@ -732,23 +738,32 @@ class KnockClient:
                         server_message=str(exc)[:200],
                         hint="Check the network and base_url, then run the batch again.",
                     )
+                except requests.RequestException as exc:
+                    # An unusable URL or header, a redirect loop: sending again cannot help.
+                    looped = isinstance(exc, requests.TooManyRedirects)
+                    raise _api_error(
+                        "bad_response" if looped else "connection",
+                        f"The request for prospect {pid} to {self.base_url} could not be made.",
+                        prospect_id=pid,
+                        server_message=f"{type(exc).__name__}: {str(exc)[:200]}",
+                        hint="Check base_url and the network settings (proxies, certificates).",
+                    ) from None
                 else:
                     result = self._classify(pid, response)
                     if isinstance(result, dict):
                         source = "cache" if getattr(response, "from_cache", False) else "network"
                         return result, source
                     error = result
-                    status = response.status_code
-                    code = _code(error)
-                    transient = (status in _RETRY_STATUSES and code != "not_found") or (
-                        status == 200 and code == "bad_response"
-                    )
                     if isinstance(error, AuthenticationError):
                         cancel.set()  # the other workers stop before their next request
-                    if not transient or isinstance(error, InvalidProspectId):
-                        raise error
-                    if status == 429:
-                        delay_hint = _retry_after(response)
+                    if isinstance(error, _FINAL_ANSWERS):
+                        raise error  # about this id or this key: asking again cannot help
+                    status = response.status_code
+                    if status != 200 and status not in _RETRY_STATUSES:
+                        # Knock failed outright (a 500, an unexpected status): not retried,
+                        # but a cached copy is better than nothing.
+                        return self._stale_or_raise(pid, error)
+                    delay_hint = _retry_after(response)  # 429 and 503 may say when to come back
                 if attempt >= self.retry.max_retries:
                     return self._stale_or_raise(pid, error)
                 self._sleep(attempt, delay_hint, cancel)
@@ -768,21 +783,33 @@ class KnockClient:
             return session.get(url, **kwargs)
         from requests_cache.policy.expiration import get_expiration_datetime
 
+        from knock_data._cache import cache_errors
+
         request = session.prepare_request(requests.Request("GET", url))
         response = requests.Session.send(session, request, timeout=kwargs["timeout"])
         if response.status_code == 200 and not response.history:
             # ProspectCache.save_response stores prospects only (the session's filter_fn).
             expires = get_expiration_datetime(session.settings.expire_after)  # type: ignore[attr-defined]
-            store.save_response(response, store.create_key(request), expires)
+            with cache_errors(store.db_path, "writing to"):
+                store.save_response(response, store.create_key(request), expires)
         return response
 
     def _stale_or_raise(self, pid: str, error: KnockError) -> tuple[dict[str, Any], str]:
         """After the last retry: serve the cached copy if there is one, else fail."""
-        if self._store is not None:
-            cached = self._store.lookup(self.base_url, [pid], include_expired=True)
-            if pid in cached:
-                return cached[pid], "stale"
+        cached = self._lookup([pid], include_expired=True)
+        if pid in cached:
+            return cached[pid], "stale"
         raise error
+
+    def _lookup(self, pids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
+        """The client's own cache's copies of these prospects (none without that cache)."""
+        store = self._store
+        if store is None:
+            return {}
+        from knock_data._cache import cache_errors
+
+        with cache_errors(store.db_path, "reading"):
+            return store.lookup(self.base_url, pids, include_expired=include_expired)
 
     def _sleep(self, attempt: int, retry_after: float | None, cancel: threading.Event) -> None:
         policy = self.retry

@@ -17,9 +17,11 @@ uses the cache.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from knock_data._exceptions import ConfigurationError
 
@@ -123,9 +125,11 @@ def resolve_connection(
             "or pass base_url= to talk to another server."
         )
     url = base_url or values.get(ENV_BASE_URL) or BASE_URLS[env]
-    if not url.startswith(("http://", "https://")):
+    if not _is_http_url(url):
         raise ConfigurationError(
-            f"base_url must start with http:// or https://, got {url!r}.",
+            f"base_url must be an http:// or https:// URL with a host name, got {url!r}.",
+            hint="For example https://syndication.knockrentals.com or the sandbox's "
+            "http://127.0.0.1:8000.",
         )
     key = api_key or values.get(ENV_API_KEY)
     if not key and env == "stage":
@@ -141,6 +145,15 @@ def resolve_connection(
             ),
         )
     return Connection(base_url=url.rstrip("/"), env=env, api_key=key)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", url)
 
 
 def default_cache_path(environ: Mapping[str, str] | None = None) -> Path:

@@ -11,7 +11,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,19 @@ def normalize_ids(values: Iterable[Any]) -> NormalizedIds:
     >>> normalize_ids([1004, "1004", " 7 ", "x"]).ids
     ['1004', '7']
     """
-    if isinstance(values, str | bytes):
+    if isinstance(values, str | bytes | numbers.Integral):
         values = [values]  # one id, not its characters
+    elif hasattr(values, "columns"):  # a DataFrame iterates over its column names
+        raise TypeError(
+            "Expected prospect ids, got a whole table: pass its id column "
+            "(df['prospect_id']) or read_ids(df), which finds it."
+        )
+    elif not isinstance(values, Iterable) or isinstance(values, Mapping):
+        raise TypeError(
+            f"Expected a list (or other iterable) of prospect ids, got {type(values).__name__}"
+            f" {values!r:.60}. For one prospect use KnockClient.get_prospect(id); for a file,"
+            " read_ids(path)."
+        )
     positions: dict[str, int] = {}
     invalid: list[tuple[int, InvalidProspectId]] = []
     for position, value in enumerate(values):

@@ -73,3 +73,17 @@ def test_fetch_missing_file_and_missing_key(
     args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--no-cache"]
     assert main(args) == 1
     assert "KNOCK_API_KEY" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action", ["info", "clear"])
+def test_cache_commands_on_a_corrupt_file_say_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
+    junk = tmp_path / "c.sqlite"
+    junk.write_bytes(b"not a database " * 100)
+    assert main(["cache", action, "--cache", str(junk)]) == 1
+    err = capsys.readouterr().err
+    assert "knock-data cache: Error " in err
+    assert "not a database" in err
+    assert "delete the file" in err
+    assert junk.read_bytes() == b"not a database " * 100

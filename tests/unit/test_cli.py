@@ -69,3 +69,20 @@ def test_sandbox_refuses_bad_options_with_a_clear_message(
         main(["sandbox", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "argument --workers: must be at least 1, got 0"),
+        (["--rate-limit", "nan"], "argument --rate-limit: must be more than 0, got nan"),
+        (["--rate-limit", "fast"], "argument --rate-limit: expected requests per second"),
+    ],
+)
+def test_fetch_refuses_bad_options_with_a_clear_message(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fetch", "ids.csv", "-o", "out.csv", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,12 +19,14 @@ from urllib3 import HTTPResponse
 
 from knock_data import (
     AuthenticationError,
+    ConfigurationError,
     InvalidProspectId,
     KnockAPIError,
     KnockClient,
     ProspectNotFound,
     RateLimited,
 )
+from knock_data._cache import ProspectCache
 from knock_data._config import RetryPolicy
 
 BASE = "http://knock.test"
@@ -154,16 +157,22 @@ def test_transient_failures_give_up_after_max_retries() -> None:
     assert "Too Many Requests" in row["server_message"]
 
 
-def test_retry_after_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the client waits for between attempts, recorded instead of waited."""
+    seen: list[float] = []
     real_wait = threading.Event.wait
 
     def spy(self: threading.Event, timeout: float | None = None) -> bool:
         if timeout is not None:
-            waits.append(timeout)
+            seen.append(timeout)
         return real_wait(self, 0)
 
     monkeypatch.setattr(threading.Event, "wait", spy)
+    return seen
+
+
+def test_retry_after_is_capped(waits: list[float]) -> None:
     adapter = FakeAdapter(
         lambda pid, attempt: (
             (429, {}, {"Retry-After": "3600"}) if attempt == 0 else (200, prospect(pid), {})
@@ -249,3 +258,89 @@ def test_error_bodies_under_200_are_never_cached(
         result = client.fetch_prospects([9], progress=False)
         assert result.errors["error_code"].tolist() == ["not_found"]
     assert adapter.calls["9"] == 2
+
+
+# --- an unusable cache file is a clear error, never a traceback from SQLite ---------------
+
+
+@pytest.mark.parametrize("make", ["corrupt", "parent_is_a_file"])
+def test_an_unusable_cache_file_is_a_clear_error(tmp_path: Path, make: str) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database " * 100)
+    path = junk if make == "corrupt" else junk / "c.sqlite"
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    client = KnockClient(KEY, base_url=BASE, cache=path, retry=FAST)
+    with pytest.raises(ConfigurationError) as info:
+        client.fetch_prospects([1], progress=False)
+    text = str(info.value)
+    assert str(path) in text
+    assert ("not a database" if make == "corrupt" else "not a directory") in text
+    assert "cache=False" in text
+    assert sum(adapter.calls.values()) == 0
+    assert junk.read_bytes() == b"not a database " * 100  # left as it was
+
+
+def test_a_failing_cache_write_stops_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(ProspectCache, "save_response", disk_full)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2)
+    with pytest.raises(ConfigurationError, match="disk is full") as info:
+        client.fetch_prospects(range(1, 501), progress=False)
+    assert "writing to the cache file" in str(info.value)
+    assert sum(adapter.calls.values()) <= 4  # the requests in flight, not 500
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [
+        (requests.exceptions.InvalidHeader("bad header value"), "connection"),
+        (requests.TooManyRedirects("Exceeded 30 redirects."), "bad_response"),
+    ],
+)
+def test_a_request_that_cannot_be_made_is_reported_not_retried(
+    failure: Exception, code: str
+) -> None:
+    adapter = FakeAdapter(always(failure))
+    result = make_client(adapter).fetch_prospects([5, 6], progress=False)
+    assert result.errors["error_code"].tolist() == [code, code]
+    assert type(failure).__name__ in result.errors["server_message"].iloc[0]
+    assert dict(adapter.calls) == {"5": 1, "6": 1}
+
+
+def test_a_500_on_refresh_serves_the_cached_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down = threading.Event()
+    adapter = FakeAdapter(
+        lambda pid, attempt: (
+            (500, {"message": "boom"}, {}) if down.is_set() else (200, prospect(pid), {})
+        )
+    )
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client.fetch_prospects([1], progress=False)
+    down.set()
+    result = client.fetch_prospects([1, 2], progress=False, refresh=True)
+    assert result.records == [prospect("1")]
+    assert (result.n_stale, result.n_fetched) == (1, 0)
+    assert result.errors["error_code"].tolist() == ["server_error"]  # nothing cached for 2
+    assert (adapter.calls["1"], adapter.calls["2"]) == (2, 1)  # a 500 is not retried
+
+
+def test_retry_after_is_honoured_on_a_503_too(waits: list[float]) -> None:
+    adapter = FakeAdapter(
+        lambda pid, attempt: (
+            (503, {}, {"Retry-After": "2"}) if attempt == 0 else (200, prospect(pid), {})
+        )
+    )
+    policy = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=60)
+    make_client(adapter, retry=policy).get_prospect(5)
+    assert waits
+    assert 2 <= max(waits) <= 2.01

@@ -84,3 +84,12 @@ def test_import_has_no_side_effects(tmp_path: Path) -> None:
     )
     assert out.stdout.strip() == "[]"
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["knock.test", "ftp://knock.test", "http://", "http://exa mple", "http://[::1", "http://h:x"],
+)
+def test_a_base_url_without_a_usable_host_is_refused_up_front(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="http:// or https:// URL with a host name"):
+        resolve_connection("k", base_url=url, environ={})

@@ -1,5 +1,5 @@
-"""The examples in the analysis, chart, report and sandbox docstrings run and print what
-they say, so they cannot drift from the code."""
+"""The examples in the package's docstrings run and print what they say, so they cannot
+drift from the code."""
 
 from __future__ import annotations
 
@@ -14,8 +14,15 @@ import pytest
 
 MODULES = [
     "knock_data._analysis",
+    "knock_data._cache",
     "knock_data._charts",
+    "knock_data._client",
+    "knock_data._config",
+    "knock_data._export",
+    "knock_data._frame",
+    "knock_data._ids",
     "knock_data._report",
+    "knock_data._schema",
     "knock_data.sandbox._data",
     "knock_data.sandbox._server",
 ]

@@ -144,3 +144,17 @@ def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
             "remove the row from your id list; nothing was sent.",
         ),
     ]
+
+
+def test_normalize_ids_takes_one_int_as_one_id_and_refuses_what_is_not_a_list() -> None:
+    from knock_data._ids import normalize_ids
+
+    assert normalize_ids(47569637).ids == ["47569637"]
+    for value, hint in [
+        (None, "get_prospect"),
+        (4.5, "get_prospect"),
+        ({"a": 1}, "read_ids"),
+        (pd.DataFrame({"prospect_id": ["1"]}), "df\\['prospect_id'\\]"),
+    ]:
+        with pytest.raises(TypeError, match=hint):
+            normalize_ids(value)  # type: ignore[arg-type]

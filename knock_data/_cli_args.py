@@ -1,0 +1,63 @@
+"""Argument types for the ``knock-data`` command line, shared by every subcommand.
+
+Each takes the text argparse was given and returns the value, or raises
+:class:`argparse.ArgumentTypeError` with a message that says what was expected, which
+argparse prints after the option's name (``argument --workers: must be at least 1, got 0``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = ["port", "positive_int", "rate", "seconds", "share"]
+
+_N = TypeVar("_N", int, float)
+
+
+def _parse(text: str, convert: Callable[[str], _N], expected: str) -> _N:
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1 (workers, prospects)."""
+    value = _parse(text, int, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 meaning any free one."""
+    value = _parse(text, int, "a port number")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0 (any free port) to 65535, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds, zero or more."""
+    value = _parse(text, float, "seconds")
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be zero or more seconds, got {text}")
+    return value
+
+
+def share(text: str) -> float:
+    """A share between 0 and 1."""
+    value = _parse(text, float, "a share such as 0.1")
+    if not 0 <= value <= 1:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def rate(text: str) -> float:
+    """Requests per second, more than 0."""
+    value = _parse(text, float, "requests per second")
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
