@@ -76,30 +76,30 @@ _MULTI_FILTERS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+# Fixed margins in inches (left, right, bottom, top). A layout engine would measure every
+# label on every redraw and triple the drawing time; the charts wrap category labels to a
+# bounded width, so fixed margins that fit the widest label are enough.
+_BAR_MARGINS = (2.05, 0.45, 0.55, 0.35)
+
+
 @dataclass(frozen=True)
 class _Chart:
     name: str
     title: str
-    draw: Callable[[pd.DataFrame, Any], Any]
-    size: tuple[float, float]  # inches
-    # Fixed margins in inches (left, right, bottom, top). A layout engine would measure every
-    # label on every redraw and triple the drawing time; the charts wrap category labels to
-    # a bounded width, so fixed margins that fit the widest label are enough.
-    margins: tuple[float, float, float, float]
+    draw: Callable[..., Any]  # draw(df, ax=ax), as the plot_* functions take them
+    size: tuple[float, float] = (6.0, 3.8)  # inches
+    margins: tuple[float, float, float, float] = _BAR_MARGINS
 
 
-def _draw_leads_over_time(df: pd.DataFrame, ax: Any) -> Any:
+def _draw_leads_over_time(df: pd.DataFrame, *, ax: Any) -> Any:
     return plot_leads_over_time(df, freq=_period_for(df), ax=ax)
 
 
-_BAR_MARGINS = (2.05, 0.45, 0.55, 0.35)
 _CHARTS: tuple[_Chart, ...] = (
-    _Chart("status", "Status", lambda df, ax: plot_status(df, ax=ax), (6.0, 3.8), _BAR_MARGINS),
-    _Chart("sources", "Sources", lambda df, ax: plot_sources(df, ax=ax), (6.0, 3.8), _BAR_MARGINS),
-    _Chart(
-        "consent", "SMS consent", lambda df, ax: plot_consent(df, ax=ax), (6.0, 3.8), _BAR_MARGINS
-    ),
-    _Chart("funnel", "Funnel", lambda df, ax: plot_funnel(df, ax=ax), (6.0, 3.8), _BAR_MARGINS),
+    _Chart("status", "Status", plot_status),
+    _Chart("sources", "Sources", plot_sources),
+    _Chart("consent", "SMS consent", plot_consent),
+    _Chart("funnel", "Funnel", plot_funnel),
     _Chart(
         "leads_over_time",
         "Leads over time",
@@ -569,7 +569,7 @@ class Dashboard:
             left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
         )
         try:
-            chart.draw(df, ax)
+            chart.draw(df, ax=ax)
         except KnockError as exc:
             # A chart that cannot be drawn says why in its own place; the others still draw.
             ax.clear()
