@@ -587,9 +587,8 @@ class Dashboard:
             return "<span style='color:#666'>no creation dates</span>"
         first, last = self.controls["created"].value
         days = (last - first).days + 1
-        return (
-            f"{first:%Y-%m-%d} to {last:%Y-%m-%d} <span style='color:#666'>({days:,} days)</span>"
-        )
+        span = "1 day" if days == 1 else f"{days:,} days"
+        return f"{first:%Y-%m-%d} to {last:%Y-%m-%d} <span style='color:#666'>({span})</span>"
 
     def _summary_text(self, kwargs: dict[str, Any]) -> str:
         s = self._summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -149,6 +149,34 @@ def test_created_range_keeps_whole_utc_days(dash: kd.Dashboard, frame: pd.DataFr
     )
     prospects = ~_flag(frame, "is_deleted") & ~_flag(frame, "not_prospect")
     assert len(dash.filtered) == int((in_range.to_numpy() & prospects).sum()) > 0
+
+
+def test_created_range_edges_are_whole_utc_days_in_any_time_zone(frame: pd.DataFrame) -> None:
+    df = frame.copy()
+    edges = {
+        "first instant": pd.Timestamp("2021-01-10 00:00:00", tz="UTC"),
+        "last instant": pd.Timestamp("2021-01-10 23:59:59.999999", tz="UTC"),
+        "next day": pd.Timestamp("2021-01-11 00:00:00", tz="UTC"),
+        "day before": pd.Timestamp("2021-01-09 23:59:59.999999", tz="UTC"),
+    }
+    rows = df.index[: len(edges)]
+    df.loc[rows, "created_at"] = list(edges.values())
+    df.loc[rows, ["is_deleted", "not_prospect"]] = False
+    ids = dict(zip(edges, df.loc[rows, "prospect_id"], strict=True))
+    # The same instants seen from Los Angeles, where the last one falls on 2021-01-10 too.
+    df["created_at"] = df["created_at"].dt.tz_convert("America/Los_Angeles")
+    dashboard = kd.Dashboard(df)
+    created = dashboard.controls["created"]
+    day = [d for _, d in created.options].index(date(2021, 1, 10))
+
+    created.index = (day, day)
+
+    kept = set(dashboard.filtered["prospect_id"])
+    assert {ids["first instant"], ids["last instant"]} <= kept
+    assert not {ids["next day"], ids["day before"]} & kept
+    assert "2021-01-10 to 2021-01-10" in dashboard._created_label.value
+    assert "(1 day)" in dashboard._created_label.value
+    dashboard.close()
 
 
 def test_no_rows_shows_a_plain_explanation(dash: kd.Dashboard) -> None:
