@@ -23,13 +23,15 @@ import hashlib
 import html
 import io
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import ipywidgets as widgets
 import numpy as np
@@ -186,6 +188,26 @@ def _created_days(created: pd.Series) -> list[date]:
     return [d.date() for d in pd.date_range(first, last, freq="D")]
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_at_a_time(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a dashboard method under its lock.
+
+    Widget callbacks arrive one at a time on the kernel's thread, but code may also set
+    controls from other threads; the figures and the render cache are shared, so filtering
+    and drawing happen one call at a time.
+    """
+
+    @wraps(method)
+    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return locked
+
+
 class Dashboard:
     """Filter a prospect frame and watch the summary and charts follow, then export.
 
@@ -253,6 +275,7 @@ class Dashboard:
         self._filtered: pd.DataFrame | None = None
         self._summary: dict[str, Any] = {}
         self._suspended = False
+        self._lock = threading.RLock()  # see _one_at_a_time
         self._on_screen: bytes | None = None
         self._rendered: OrderedDict[bytes, dict[str, bytes]] = OrderedDict()
 
@@ -432,6 +455,7 @@ class Dashboard:
             self.controls["include_deleted"].value = False
             self.controls["include_not_prospect"].value = False
 
+    @_one_at_a_time
     def refresh(self, *, force: bool = False) -> None:
         """Filter again and redraw what changed (filter changes call this themselves)."""
         kwargs = self.filters()
@@ -474,6 +498,7 @@ class Dashboard:
         self._charts_box.layout.display = None
         self._draw_visible()
 
+    @_one_at_a_time
     def prepare_export(self) -> str:
         """Write the filtered rows as :func:`~knock_data.export_csv` does and offer a link.
 
@@ -524,16 +549,18 @@ class Dashboard:
     @contextmanager
     def _batch(self) -> Iterator[None]:
         """Change several controls and redraw once at the end."""
-        self._suspended = True
-        try:
-            yield
-        finally:
-            self._suspended = False
-        self.refresh()
+        with self._lock:
+            self._suspended = True
+            try:
+                yield
+            finally:
+                self._suspended = False
+            self.refresh()
 
     def _clear_export(self) -> None:
         self._export_link.value = ""
 
+    @_one_at_a_time
     def _draw_visible(self) -> None:
         """Put the open tab's charts for the rows shown on screen, drawing what is missing.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
 from datetime import date, timedelta
 
 import matplotlib.pyplot as plt
@@ -283,6 +284,33 @@ def test_redraws_leave_no_pyplot_figure_open(frame: pd.DataFrame) -> None:
         _tabs(dashboard).selected_index = index
     assert set(plt.get_fignums()) == open_before
     dashboard.close()
+
+
+def test_changes_from_several_threads_redraw_one_at_a_time(dash: kd.Dashboard) -> None:
+    community, tabs = dash.controls["community"], _tabs(dash)
+    values = [value for _, value in community.options]
+    errors: list[BaseException] = []
+
+    def click_around(start: int) -> None:
+        try:
+            for step in range(12):
+                community.value = tuple(values[(start + step) % len(values) :])
+                tabs.selected_index = (start + step) % 3
+        except Exception as exc:  # noqa: BLE001 - collected and reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=click_around, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    final = kd.filter_prospects(dash._df, **dash.filters())
+    assert dash.filtered["prospect_id"].tolist() == final["prospect_id"].tolist()
+    assert dash.summary["shown"] == len(final)
+    tabs.selected_index = 0
+    assert f"Lead funnel ({len(final):,} leads)" in _svg(dash, "funnel").decode()
 
 
 def test_displays_itself_as_a_widget(dash: kd.Dashboard) -> None:
