@@ -402,6 +402,7 @@ class Dashboard:
 
     # -- public API -------------------------------------------------------------------
     @property
+    @_one_at_a_time
     def filtered(self) -> pd.DataFrame:
         """The rows the current filters keep: what the charts show and Export writes.
 
