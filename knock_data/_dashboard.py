@@ -25,7 +25,7 @@ import io
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -146,12 +146,17 @@ def _period_for(df: pd.DataFrame) -> str:
 
 
 def _options(
-    series: pd.Series, missing_label: str, *, status: bool = False
+    series: pd.Series,
+    missing_label: str,
+    *,
+    names: Mapping[Any, str] | None = None,
+    status: bool = False,
 ) -> list[tuple[str, Any]]:
     """(label with count, value) for each value present, most frequent first.
 
-    Statuses instead follow Knock's order under Knock's labels (``Applied (Leased)`` for
-    ``applied_leased``), unknown ones after them; the values stay as the data spells them.
+    A value's label is its name in ``names`` when it has one. Statuses follow Knock's order
+    under Knock's labels (``Applied (Leased)`` for ``applied_leased``), unknown ones after
+    them; the values stay as the data spells them.
     """
     counts = series.value_counts(dropna=False, sort=True)
     options: list[tuple[str, Any]] = []
@@ -169,6 +174,8 @@ def _options(
             key = normalize_status(value)
             if key in KNOCK_STATUS_LABELS:
                 label, rank = KNOCK_STATUS_LABELS[key], known.index(key)
+        if names and value in names:
+            label = str(names[value])
         options.append((f"{label} ({count:,})", value))
         ranks.append(rank)
     if status:  # a stable sort keeps the most frequent first among unknown statuses
@@ -231,6 +238,11 @@ class Dashboard:
         Filter choices are read from it once, when the dashboard is made.
     title
         Heading shown above the filters.
+    labels
+        Names to show in the filter lists instead of the ids the API returns, by filter:
+        ``{"community": {"191b65d2686d11e9": "Maple Court"}, "agent": {...}}`` (keys
+        ``community``, ``source``, ``status``, ``agent``). A value without a name shows as
+        it is; :meth:`filters`, :attr:`filtered` and the export keep the ids.
 
     Attributes
     ----------
@@ -253,7 +265,13 @@ class Dashboard:
     >>> dash  # in a notebook, this displays the dashboard           # doctest: +SKIP
     """
 
-    def __init__(self, df: pd.DataFrame, *, title: str = "Leasing leads") -> None:
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        title: str = "Leasing leads",
+        labels: Mapping[str, Mapping[Any, str]] | None = None,
+    ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise ConfigurationError(
                 f"Dashboard needs a pandas DataFrame, got {type(df).__name__}.",
@@ -265,6 +283,7 @@ class Dashboard:
                 f"Dashboard needs the columns {', '.join(missing)}, which the frame lacks.",
                 hint="Build the frame with knock_data.to_frame(records) or FetchResult.frame.",
             )
+        named = _check_labels(labels)
         self._df = df
         # The summary and charts work on a compact slice of the frame with positions as its
         # index, so that the rows on screen can be recognised by their positions.
@@ -281,7 +300,9 @@ class Dashboard:
 
         self.controls: dict[str, widgets.ValueWidget] = {}
         for name, (column, _, label, missing_label) in _MULTI_FILTERS.items():
-            options = _options(df[column], missing_label, status=name == "status")
+            options = _options(
+                df[column], missing_label, names=named.get(name), status=name == "status"
+            )
             self.controls[name] = widgets.SelectMultiple(
                 options=options,
                 value=tuple(value for _, value in options),
@@ -660,6 +681,28 @@ class Dashboard:
             "<div style='padding:12px;border:1px solid #ccc;border-radius:4px;"
             f"background:#fafafa'><b>No rows to show.</b> {html.escape(why)}</div>"
         )
+
+
+def _check_labels(labels: object) -> dict[str, Mapping[Any, str]]:
+    if labels is None:
+        return {}
+    choices = ", ".join(repr(name) for name in _MULTI_FILTERS)
+    if not isinstance(labels, Mapping):
+        raise ConfigurationError(
+            f"labels must be a mapping of filter name to names, got {type(labels).__name__}.",
+            hint='For example labels={"community": {"191b65d2686d11e9": "Maple Court"}}.',
+        )
+    for name, names in labels.items():
+        if name not in _MULTI_FILTERS:
+            raise ConfigurationError(
+                f"labels has no filter {name!r}; the filters that take names are {choices}."
+            )
+        if not isinstance(names, Mapping):
+            raise ConfigurationError(
+                f"labels[{name!r}] must map values to names, got {type(names).__name__}.",
+                hint='For example {"agent": {"2be16a9e-b3ab-...": "Dana Smith"}}.',
+            )
+    return dict(labels)
 
 
 def _shown_what(kwargs: dict[str, Any]) -> str:

@@ -84,6 +84,45 @@ def test_missing_values_get_their_own_option(dash: kd.Dashboard, frame: pd.DataF
     assert f"(unassigned) ({unassigned:,})" in [lab for lab, _ in dash.controls["agent"].options]
 
 
+def test_labels_name_communities_and_agents_while_filters_keep_the_ids(
+    frame: pd.DataFrame,
+) -> None:
+    community_ids = frame["community_id"].value_counts().index[:2].tolist()
+    agent_id = frame["agent_username"].value_counts().index[0]
+    names = {community_ids[0]: "Maple Court", community_ids[1]: "Cedar Point"}
+    dashboard = kd.Dashboard(frame, labels={"community": names, "agent": {agent_id: "Dana Smith"}})
+    community = dashboard.controls["community"]
+    counts = frame["community_id"].value_counts()
+    by_value = {value: label for label, value in community.options}
+    assert by_value[community_ids[0]] == f"Maple Court ({counts[community_ids[0]]:,})"
+    assert by_value[community_ids[1]] == f"Cedar Point ({counts[community_ids[1]]:,})"
+    unnamed = [v for v in by_value if v not in names]
+    assert unnamed  # values without a name show their id
+    assert all(by_value[v].startswith(f"{v} (") for v in unnamed)
+    agents = {value: label for label, value in dashboard.controls["agent"].options}
+    assert agents[agent_id].startswith("Dana Smith (")
+
+    community.value = (community_ids[0],)
+    assert dashboard.filters()["communities"] == [community_ids[0]]
+    assert set(dashboard.filtered["community_id"].astype(str)) == {community_ids[0]}
+    dashboard.close()
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ({"communities": {}}, "no filter 'communities'.*'community', 'source'"),
+        ({"agent": ["Dana"]}, r"labels\['agent'\] must map values to names"),
+        ([("agent", {})], "labels must be a mapping"),
+    ],
+)
+def test_labels_that_name_nothing_are_refused(
+    frame: pd.DataFrame, labels: object, message: str
+) -> None:
+    with pytest.raises(kd.ConfigurationError, match=message):
+        kd.Dashboard(frame, labels=labels)  # type: ignore[arg-type]
+
+
 def test_source_filter_narrows_rows_summary_and_charts(
     dash: kd.Dashboard, frame: pd.DataFrame
 ) -> None:
