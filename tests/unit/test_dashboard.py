@@ -280,14 +280,27 @@ def test_export_link_holds_export_csv_output_of_the_filtered_rows(
     assert dash._export_link.value == ""  # a stale link never outlives the filters
 
 
-def test_export_can_drop_personal_data(dash: kd.Dashboard) -> None:
-    dash._export_pii.value = "drop"
+@pytest.mark.parametrize("pii", ["mask", "drop"])
+def test_export_writes_personal_data_as_export_csv_does(
+    dash: kd.Dashboard, pii: str, tmp_path
+) -> None:
+    dash._export_pii.value = pii
     link = dash.prepare_export()
     payload = base64.b64decode(link.split("base64,")[1].split('"')[0])
-    header = payload.decode("utf-8-sig").splitlines()[0].split(",")
-    assert "email" not in header
-    assert "phone" not in header
-    assert "prospect_id" in header
+    direct = tmp_path / "direct.csv"
+    kd.export_csv(dash.filtered, direct, pii=pii)
+    assert payload == direct.read_bytes()
+    back = pd.read_csv(io.BytesIO(payload), encoding="utf-8-sig", dtype=str)
+    emails = dash.filtered["email"].dropna().astype(str)
+    assert not emails.empty
+    assert not set(back.get("email", pd.Series(dtype=str)).dropna()) & set(emails)
+    assert "prospect_id" in back.columns
+    if pii == "drop":
+        assert "email" not in back.columns
+        assert "phone" not in back.columns
+
+    dash._export_pii.value = "keep"
+    assert dash._export_link.value == ""  # a new choice needs a new export
 
 
 def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) -> None:
