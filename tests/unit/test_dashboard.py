@@ -317,15 +317,26 @@ def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) 
     assert b"<svg" in _svg(dash, "leads_over_time")
 
 
-def test_a_toggle_that_changes_no_row_does_not_redraw(dash: kd.Dashboard) -> None:
-    agent = dash.controls["agent"]
-    dash.controls["include_deleted"].value = False
-    funnel = dash._images["funnel"]
-    changes: list[object] = []
-    funnel.observe(changes.append, names="value")
-    agent.value = agent.value  # same selection
-    dash.refresh()
-    assert changes == []
+def test_a_toggle_that_changes_no_row_does_not_redraw(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dashboard = kd.Dashboard(frame.assign(is_deleted=False))  # no deleted record at all
+    drawn: list[str] = []
+    render = dashboard._render
+    monkeypatch.setattr(
+        dashboard, "_render", lambda chart, df: drawn.append(chart.name) or render(chart, df)
+    )
+    summary_before = dashboard._summary_html.value
+
+    dashboard.controls["include_deleted"].value = True
+
+    assert drawn == []
+    assert dashboard._summary_html.value != summary_before  # says deleted are included
+    dashboard.controls["status"].value = dashboard.controls["status"].value[:2]
+    assert sorted(drawn) == ["funnel", "status"]  # a real change does redraw
+    dashboard.refresh(force=True)
+    assert sorted(drawn) == ["funnel", "funnel", "status", "status"]
+    dashboard.close()
 
 
 def test_redraws_leave_no_pyplot_figure_open(frame: pd.DataFrame) -> None:
