@@ -505,6 +505,9 @@ class Dashboard:
         self._created_label.value = self._created_text()
         self._clear_export()
 
+        if shown.empty:  # the explanation names the filters, which may change alone
+            self._message.value = self._empty_text(kwargs)
+
         rows = _rows_key(shown)
         if force:
             self._rendered.pop(rows, None)
@@ -512,7 +515,6 @@ class Dashboard:
             return  # the same rows as on screen (a toggle that changed nothing)
         self._on_screen = rows
         if shown.empty:
-            self._message.value = self._empty_text(kwargs)
             self._message.layout.display = None
             self._charts_box.layout.display = "none"
             return

@@ -246,6 +246,14 @@ def test_combination_with_no_rows_names_the_narrowed_filters(dash: kd.Dashboard)
     assert "source (1 of" in message
     assert "status (1 of" in message
     assert "created" in message
+    assert "deleted and not-a-prospect excluded" in message
+
+    dash.controls["include_not_prospect"].value = True  # still no row, other filters
+    assert dash.filtered.empty
+    assert "not-a-prospect included" in dash._message.value
+    dash.controls["include_deleted"].value = True
+    assert dash.filtered.empty
+    assert "excluded" not in dash._message.value  # nothing left out by the toggles
 
 
 def test_reset_selects_everything_again(dash: kd.Dashboard) -> None:
