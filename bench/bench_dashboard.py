@@ -1,7 +1,8 @@
 """Dashboard responsiveness: one filter change on 100,000 rows, redrawn.
 
 Goal: under 250 ms from a control's new value to the summary and the charts on screen
-redrawn. Side by side in one run, for the same sequence of filter states:
+redrawn, for every change measured (the slowest decides). Side by side in one run, for
+the same sequence of filter states:
 
 - ``Dashboard, new state``: what a click costs (``control.value = ...`` runs the whole
   redraw: filters, summary, the open tab's two charts as SVG);
@@ -128,8 +129,13 @@ def main() -> None:
         f"{statistics.median(scratch_all) / f:.1f}x (all charts), "
         f"{statistics.median(scratch_two) / statistics.median(seen):.0f}x (state seen before)"
     )
-    verdict = "met" if f < GOAL_MS else "MISSED"
-    print(f"goal: a new filter state redrawn in under {GOAL_MS:.0f} ms (median): {verdict}")
+    # Every change must feel immediate, so the goal is judged on the slowest, not the median.
+    slowest = max(fresh)
+    verdict = "met" if slowest < GOAL_MS else "MISSED"
+    print(
+        f"goal: every new filter state redrawn in under {GOAL_MS:.0f} ms "
+        f"(slowest {slowest:.0f} ms): {verdict}"
+    )
     dash.close()
 
 
