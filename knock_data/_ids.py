@@ -180,17 +180,37 @@ def _from_frame(frame: Any, column: str | None, where: str) -> list[Any]:
     return list(frame[original])
 
 
+def _inner_lines(path: Path) -> list[str]:
+    """The file's lines without the blank ones before the first and after the last text.
+
+    A blank line between two ids is kept: in a one-column CSV that is how a spreadsheet
+    writes an empty cell, an id someone lost, to be reported rather than skipped.
+    """
+    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    kept = [i for i, line in enumerate(lines) if line.strip()]
+    return lines[kept[0] : kept[-1] + 1] if kept else []
+
+
 def _read_csv(path: Path, column: str | None) -> list[Any]:
+    import io
+
     import pandas as pd
 
     sep = "\t" if path.suffix.lower() == ".tsv" else ","
+    text = "\n".join(_inner_lines(path))
+    if not text:
+        return []
     # dtype=str keeps ids exactly as written (no float conversion, no lost leading zeros).
-    frame = pd.read_csv(path, dtype=str, sep=sep, keep_default_na=False, skip_blank_lines=True)
+    options: dict[str, Any] = {
+        "dtype": str,
+        "sep": sep,
+        "keep_default_na": False,
+        "skip_blank_lines": False,
+    }
+    frame = pd.read_csv(io.StringIO(text), **options)
     if frame.shape[1] == 1 and column is None and _DIGITS.fullmatch(str(frame.columns[0]).strip()):
         # No header: the first line is already an id.
-        frame = pd.read_csv(
-            path, dtype=str, sep=sep, keep_default_na=False, header=None, names=["id"]
-        )
+        frame = pd.read_csv(io.StringIO(text), header=None, names=["id"], **options)
     return _from_frame(frame, column, str(path))
 
 
@@ -207,7 +227,9 @@ def _read_excel(path: Path, column: str | None) -> list[Any]:
         rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
     finally:
         workbook.close()
-    rows = [row for row in rows if not all(_is_blank(v) for v in row)]
+    # Blank rows around the data are not rows; a blank one inside it is an empty id cell.
+    filled = [i for i, row in enumerate(rows) if not all(_is_blank(v) for v in row)]
+    rows = rows[filled[0] : filled[-1] + 1] if filled else []
     if not rows:
         return []
     header = rows[0]
@@ -226,8 +248,7 @@ def _read_excel(path: Path, column: str | None) -> list[Any]:
 
 
 def _read_text(path: Path) -> list[Any]:
-    with open(path, encoding="utf-8-sig") as handle:
-        return [line for line in (raw.strip() for raw in handle) if line]
+    return [line.strip() for line in _inner_lines(path)]
 
 
 def read_ids(source: Any, column: str | None = None) -> list[str]:
@@ -246,9 +267,10 @@ def read_ids(source: Any, column: str | None = None) -> list[str]:
     Returns
     -------
     list of str
-        One entry per row, in file order, duplicates kept; wholly empty lines and rows
-        are skipped. Valid ids come back normalised (``1004.0`` is ``"1004"``); anything
-        else is kept as text, a blank or missing cell as ``""``, so that
+        One entry per row, in file order, duplicates kept; blank lines and rows before
+        the first id and after the last are skipped. Valid ids come back normalised
+        (``1004.0`` is ``"1004"``); anything else is kept as text, a blank or missing cell
+        as ``""``, so that
         :meth:`KnockClient.fetch_prospects` reports it as an ``invalid_id`` error and no
         row is lost without a word.
 

@@ -440,3 +440,18 @@ def test_a_bad_nested_value_names_its_path() -> None:
 
 def test_public_name() -> None:
     assert kd.to_frame is to_frame
+
+
+@pytest.mark.parametrize("gap", [0, 1023, 1024, 2500])
+def test_a_field_missing_from_one_record_of_many_is_na_there_only(gap: int) -> None:
+    # Records are read in chunks of 1,024: the gap may fall in any chunk, at any edge.
+    records = [copy.deepcopy(r) for r in generate_prospects(3000, seed=3)]
+    del records[gap]["email"]
+    del records[-1]["status"]
+    df = to_frame(records)
+    expected = [r.get("email") for r in records]
+    assert df["email"].isna().tolist() == [value is None for value in expected]
+    assert df["email"].dropna().tolist() == [value for value in expected if value is not None]
+    assert pd.isna(df.loc[gap, "email"])
+    assert pd.isna(df["status"].iloc[-1])
+    assert df["status"].iloc[:-1].astype(str).tolist() == [r["status"] for r in records[:-1]]

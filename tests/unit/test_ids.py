@@ -61,8 +61,9 @@ def test_read_csv_finds_the_id_column(tmp_path, header: str) -> None:
 
 def test_read_csv_without_header_keeps_the_first_id(tmp_path) -> None:
     path = tmp_path / "ids.csv"
-    path.write_text("47569637\n51316\n\n51316\n")
-    assert read_ids(path) == ["47569637", "51316", "51316"]
+    path.write_text("\n47569637\n51316\n\n51316\n\n\n")
+    # Blank lines around the ids are not rows; the one between them is an empty cell.
+    assert read_ids(path) == ["47569637", "51316", "", "51316"]
 
 
 def test_read_csv_ambiguous_columns_lists_them(tmp_path) -> None:
@@ -92,9 +93,10 @@ def test_read_excel_turns_float_cells_into_ids(tmp_path) -> None:
     sheet.append(["Bo", 47569637])
     sheet.append([None, None])
     sheet.append(["Cy", " 51316 "])
+    sheet.append([None, None])
     path = tmp_path / "ids.xlsx"
     workbook.save(path)
-    assert read_ids(path) == ["1004", "47569637", "51316"]
+    assert read_ids(path) == ["1004", "47569637", "", "51316"]  # the blank row inside counts
 
 
 def test_read_excel_without_header(tmp_path) -> None:
@@ -108,10 +110,10 @@ def test_read_excel_without_header(tmp_path) -> None:
     assert read_ids(path) == ["1004", "1005"]
 
 
-def test_read_text_file_skips_blank_lines(tmp_path) -> None:
+def test_read_text_file_keeps_blank_lines_between_ids_only(tmp_path) -> None:
     path = tmp_path / "ids.txt"
-    path.write_text("\ufeff1004\n\n  51316  \n")
-    assert read_ids(path) == ["1004", "51316"]
+    path.write_text("\ufeff\n1004\n\n  51316  \n\n")
+    assert read_ids(path) == ["1004", "", "51316"]
 
 
 def test_read_series_dataframe_and_iterables() -> None:
@@ -131,18 +133,21 @@ def test_read_ids_missing_file(tmp_path) -> None:
 def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
     from knock_data._ids import normalize_ids
 
+    # A quoted blank, an empty line (how a spreadsheet writes an empty cell in a one-column
+    # CSV) and spaces: three lost ids, each reported at its row; trailing lines are not rows.
     path = tmp_path / "ids.csv"
-    path.write_text('prospect_id\n1004\n""\n\n  \n51316\n')  # quoted blank, empty line, spaces
+    path.write_text('prospect_id\n1004\n""\n\n  \n51316\n\n')
     ids = read_ids(path)
-    assert ids == ["1004", "", "51316"]  # wholly empty lines (even of spaces) are not rows
+    assert ids == ["1004", "", "", "", "51316"]
     result = normalize_ids(ids)
     assert result.ids == ["1004", "51316"]
     assert [(position, str(error)) for position, error in result.invalid] == [
         (
-            1,
-            "Item 2 of the input: A blank cell is not a prospect id. Fill in the id or "
+            row - 1,
+            f"Item {row} of the input: A blank cell is not a prospect id. Fill in the id or "
             "remove the row from your id list; nothing was sent.",
-        ),
+        )
+        for row in (2, 3, 4)
     ]
 
 
