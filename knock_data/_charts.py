@@ -237,6 +237,32 @@ def _short(text: object, width: int = _LABEL_WIDTH, lines: int = 2) -> str:
     return "\n".join(parts).replace("$", r"\$")
 
 
+def _noun(df: pd.DataFrame) -> str:
+    """What the rows are, by Knock's definitions, for titles.
+
+    Prospects exclude deleted and not-a-prospect records; leads include not-a-prospect
+    records but not deleted ones; with deleted records in, the rows are just records.
+    """
+
+    def any_true(column: str) -> bool:
+        return column in df.columns and bool(df[column].fillna(False).astype(bool).any())
+
+    if any_true("is_deleted"):
+        return "records"
+    if any_true("not_prospect") or "not_prospect" not in df.columns:
+        return "leads"
+    return "prospects"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _rows(df: pd.DataFrame, n: int) -> str:
+    """``n`` rows counted with their name: "1 prospect", "1,826 prospects", "3 leads"."""
+    return _plural(n, _noun(df).removesuffix("s"))
+
+
 def _count_label(count: int, share: float) -> str:
     return f"{count:,} ({share:.1%})" if np.isfinite(share) else f"{count:,}"
 
@@ -356,7 +382,7 @@ def plot_status(
     table = status_breakdown(df, stages=stages)
     table = table[table["count"] > 0]
     total = int(table["count"].sum())
-    title = title or f"Leads by status ({total:,})"
+    title = title or f"{_noun(df).capitalize()} by status ({total:,})"
     if not total:
         return _no_data(_axes(ax), title)
     keys = [normalize_status(v) for v in table["status"]]
@@ -378,7 +404,7 @@ def plot_status(
         [c / total for c in counts],
         [status_color(k) for k in merged["key"]],
         title=title,
-        xlabel="Leads",
+        xlabel=_noun(df).capitalize(),
         ylabel="Status",
     )
 
@@ -416,7 +442,9 @@ def plot_sources(
     table = source_breakdown(df)
     total = int(table["count"].sum())
     n_sources = int(table["source_title"].notna().sum())
-    title = title or f"Leads by source ({total:,} leads, {n_sources} sources)"
+    title = title or (
+        f"{_noun(df).capitalize()} by source ({_rows(df, total)}, {_plural(n_sources, 'source')})"
+    )
     if not total:
         return _no_data(_axes(ax), title)
     shown = _top(table, "source_title", top)
@@ -433,7 +461,7 @@ def plot_sources(
         shown["share"].astype(float).tolist(),
         colors,
         title=title,
-        xlabel="Leads",
+        xlabel=_noun(df).capitalize(),
         ylabel="Source",
     )
 
@@ -478,7 +506,7 @@ def plot_consent(
     if by is None:
         table = consent_breakdown(df)
         total = int(table["count"].sum())
-        title = title or f"SMS consent ({total:,} leads)"
+        title = title or f"SMS consent ({_rows(df, total)})"
         if not total:
             return _no_data(_axes(ax), title)
         values = table["sms_consent"].tolist()
@@ -489,7 +517,7 @@ def plot_consent(
             table["share"].astype(float).tolist(),
             [CONSENT_COLORS[v] for v in values],
             title=title,
-            xlabel="Leads",
+            xlabel=_noun(df).capitalize(),
             ylabel="SMS consent",
         )
     table = consent_breakdown(df, by=by)
@@ -510,7 +538,7 @@ def plot_consent(
     )
     wide = wide[wide.sum(axis=1) > 0]
     total = int(wide.to_numpy().sum())
-    title = title or f"SMS consent by {by_name} ({total:,} leads)"
+    title = title or f"SMS consent by {by_name} ({_rows(df, total)})"
     if not total:
         return _no_data(_axes(ax), title)
     if top < 1:
@@ -543,7 +571,7 @@ def plot_consent(
     ax.set_xlim(0, 1.12)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}" if x <= 1 else "")
     ax.set_title(title)
-    ax.set_xlabel("Share of leads")
+    ax.set_xlabel(f"Share of {_noun(df)}")
     ax.set_ylabel(by_name)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -587,7 +615,7 @@ def plot_funnel(
     """
     table = funnel(df, stages=stages)
     leads = int(table["count"].iloc[0]) if len(table) else 0
-    title = title or f"Lead funnel ({leads:,} leads)"
+    title = title or f"Lead funnel ({_rows(df, leads)})"
     if not leads:
         return _no_data(_axes(ax), title)
     side = table["stage"].isin([LOST, OTHER]).to_numpy()
@@ -615,7 +643,7 @@ def plot_funnel(
         shown["share_of_leads"].astype(float).tolist(),
         [stage_color(s) for s in shown["stage"]],
         title=title,
-        xlabel="Leads reaching the stage",
+        xlabel=f"{_noun(df).capitalize()} reaching the stage",
         ylabel="",
     )
 
@@ -663,7 +691,7 @@ def plot_leads_over_time(
     zone = series.attrs.get("tz", "UTC")
     period_name = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
     unit = period_name.get(str(freq).upper()[:1], str(freq))
-    title = title or f"New leads per {unit} ({total:,} leads, {zone})"
+    title = title or f"New {_noun(df)} per {unit} ({_rows(df, total)}, {zone})"
     if not total:
         return _no_data(_axes(ax, 6, 10.0), title)
     ax = _axes(ax, 6, 10.0)
@@ -672,7 +700,7 @@ def plot_leads_over_time(
     if by is None:
         widths = np.diff(x, append=x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)) * 0.85
         ax.bar(x, series["leads"].to_numpy(), width=widths, align="edge", color="#4292c6")
-        ax.set_ylabel("Leads")
+        ax.set_ylabel(_noun(df).capitalize())
     else:
         if top < 1:
             raise ConfigurationError(f"top must be at least 1, got {top!r}.")
@@ -708,7 +736,7 @@ def plot_leads_over_time(
                 label=f"{_short(name, 24, 1)}: {count:,} ({count / total:.1%})",
             )
         ax.legend(title=str(by), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-        ax.set_ylabel("Leads")
+        ax.set_ylabel(_noun(df).capitalize())
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))

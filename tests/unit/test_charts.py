@@ -92,8 +92,8 @@ def test_plot_status_bars_labels_and_colours() -> None:
     assert widths(ax) == [2, 1, 2, 1]
     assert bar_texts(ax) == ["2 (33.3%)", "1 (16.7%)", "2 (33.3%)", "1 (16.7%)"]
     assert colors(ax) == [status_color(s) for s in ["new", "visited", "no_show", "lost"]]
-    assert ax.get_title() == "Leads by status (6)"
-    assert ax.get_xlabel() == "Leads"
+    assert ax.get_title() == "Prospects by status (6)"  # no deleted or not-a-prospect rows
+    assert ax.get_xlabel() == "Prospects"
     assert ax.get_ylabel() == "Status"
 
 
@@ -132,7 +132,7 @@ def test_plot_sources_top_n_other_and_long_names() -> None:
     assert labels[1] == r"\$99 Move-in Special"  # not read as mathtext
     assert colors(ax)[0] == source_color(long_name)
     assert colors(ax)[-1] == OTHER_COLOR
-    assert ax.get_title() == f"Leads by source ({total:,} leads, 40 sources)"
+    assert ax.get_title() == f"Prospects by source ({total:,} prospects, 40 sources)"
 
 
 def test_source_colour_is_the_same_in_every_chart() -> None:
@@ -222,7 +222,7 @@ def test_plot_consent_single_and_by_group() -> None:
     np.testing.assert_allclose(shares[:, 0], [2 / 3, 1 / 3, 0], atol=1e-6)
     np.testing.assert_allclose(shares[:, 1], [0, 0, 1], atol=1e-6)
     assert "n=3" in bar_texts(stacked)
-    assert stacked.get_title() == "SMS consent by source_title (4 leads)"
+    assert stacked.get_title() == "SMS consent by source_title (4 prospects)"
 
 
 def test_plot_funnel_bars_and_conversion_labels() -> None:
@@ -237,7 +237,7 @@ def test_plot_funnel_bars_and_conversion_labels() -> None:
     assert "on_hold" in labels[6]  # says which raw values "other" held
     assert bar_texts(ax)[1] == "4 (57.1%)"
     assert colors(ax)[:2] == [stage_color("lead"), stage_color("engaged")]
-    assert ax.get_title() == "Lead funnel (7 leads)"
+    assert ax.get_title() == "Lead funnel (7 prospects)"
 
 
 def test_plot_leads_over_time_bars_and_lines() -> None:
@@ -250,7 +250,7 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
     )
     ax = plot_leads_over_time(df, freq="W")
     assert [round(p.get_height()) for p in ax.patches] == [2, 0, 1]
-    assert ax.get_title() == "New leads per week (3 leads, UTC)"
+    assert ax.get_title() == "New prospects per week (3 prospects, UTC)"
     local = plot_leads_over_time(df, freq="W", tz="America/Chicago")
     assert [round(p.get_height()) for p in local.patches] == [1, 1, 0, 1]
     lines = plot_leads_over_time(df, freq="W", by="status")
@@ -306,3 +306,23 @@ def test_breakdown_tables_match_the_functions() -> None:
     }
     plain = df["source_title"].astype("object").fillna("<NA>").value_counts()
     assert got == plain.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("flags", "noun"),
+    [
+        ({}, "prospects"),
+        ({"not_prospect": True}, "leads"),
+        ({"not_prospect": True, "is_deleted": True}, "records"),
+        ({"is_deleted": True}, "records"),
+    ],
+)
+def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun: str) -> None:
+    rows = [{"status": "new", "source_title": "Zillow"}, {"status": "visited", **flags}]
+    df = prospect_frame(rows)
+    assert plot_funnel(df).get_title() == f"Lead funnel (2 {noun})"
+    assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2)"
+    assert plot_sources(df).get_title() == f"{noun.capitalize()} by source (2 {noun}, 1 source)"
+    assert plot_funnel(df).get_xlabel() == f"{noun.capitalize()} reaching the stage"
+    flagless = pd.DataFrame({"status": ["new"]})  # no flags at all: Knock's leads
+    assert plot_funnel(flagless).get_title() == "Lead funnel (1 lead)"

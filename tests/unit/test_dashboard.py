@@ -381,7 +381,7 @@ def test_changes_from_several_threads_redraw_one_at_a_time(dash: kd.Dashboard) -
     assert dash.filtered["prospect_id"].tolist() == final["prospect_id"].tolist()
     assert dash.summary["shown"] == len(final)
     tabs.selected_index = 0
-    assert f"Lead funnel ({len(final):,} leads)" in _svg(dash, "funnel").decode()
+    assert f"Lead funnel ({len(final):,} prospects)" in _svg(dash, "funnel").decode()
 
 
 def test_displays_itself_as_a_widget(dash: kd.Dashboard) -> None:
