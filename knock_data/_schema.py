@@ -51,15 +51,6 @@ FIELD_TO_COLUMN: dict[str, str] = {
 #: The documented columns, in order. Fields the API adds later follow, alphabetically.
 COLUMNS: tuple[str, ...] = tuple(FIELD_TO_COLUMN.values())
 
-#: Low-cardinality text columns stored as pandas categoricals.
-CATEGORICAL_COLUMNS: tuple[str, ...] = (
-    "status",
-    "source_title",
-    "community_id",
-    "agent_username",
-    "first_contact_type",
-)
-
 #: What each documented column holds. ``knock_data._frame`` maps each kind to one pandas dtype
 #: (its module docstring has the table) and the export reads it to format dates and times.
 #:
@@ -95,6 +86,11 @@ COLUMN_KINDS: dict[str, str] = {
     "first_contact_type": "category",
     "status": "category",
 }
+
+#: Low-cardinality text columns stored as pandas categoricals, in column order.
+CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(
+    column for column, kind in COLUMN_KINDS.items() if kind == "category"
+)
 
 #: Columns holding a person's contact details or name (masked or dropped on export).
 PII_COLUMNS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "address")
