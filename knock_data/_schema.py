@@ -52,7 +52,7 @@ FIELD_TO_COLUMN: dict[str, str] = {
 COLUMNS: tuple[str, ...] = tuple(FIELD_TO_COLUMN.values())
 
 #: What each documented column holds. ``knock_data._frame`` maps each kind to one pandas dtype
-#: (its module docstring has the table) and the export reads it to format dates and times.
+#: (its module docstring has the table).
 #:
 #: ``id`` and ``text``: text; ``category``: low-cardinality text; ``choices``: a list or a
 #: scalar from the API, kept as readable text; ``date``: a calendar day; ``timestamp``: an
