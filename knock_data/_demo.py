@@ -14,7 +14,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from knock_data._client import KnockClient
 
 __all__ = ["DemoOutput", "run_demo"]
 
@@ -33,12 +38,12 @@ class DemoOutput:
 
 
 @contextlib.contextmanager
-def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[object]:
+def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClient]:
     """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox."""
     from knock_data._client import KnockClient
 
     if os.environ.get("KNOCK_API_KEY"):
-        with KnockClient(cache=cache if cache else None, max_workers=workers) as client:
+        with KnockClient(cache=cache, max_workers=workers) as client:
             print(f"Fetching from Knock at {client.base_url} (key from KNOCK_API_KEY).", file=out)
             yield client
         return
@@ -48,7 +53,7 @@ def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[object]:
     # The sandbox listens on a new port each run, so its responses are cached in a private
     # temporary file unless a cache path is given: nothing piles up in the user's cache.
     with SandboxServer() as server, tempfile.TemporaryDirectory(prefix="knock-demo-") as tmp:
-        path = cache if cache else Path(tmp) / "http_cache.sqlite"
+        path = cache or Path(tmp) / "http_cache.sqlite"
         print(
             f"No KNOCK_API_KEY set: using the built-in sandbox at {server.url} "
             f"({server.n_prospects:,} synthetic prospects).",
@@ -106,7 +111,7 @@ def run_demo(
     ids = read_ids(ids_path)
     with _client(workers, Path(cache) if cache else None, out) as client:
         print(f"Read {len(ids):,} ids from {ids_path}.", file=out, flush=True)
-        result = client.fetch_prospects(ids, progress=progress)  # type: ignore[attr-defined]
+        result = client.fetch_prospects(ids, progress=progress)
     print(result.summary(), file=out)
 
     out_path.mkdir(parents=True, exist_ok=True)
@@ -143,8 +148,7 @@ def _percent(value: object) -> str:
     return "" if pd.isna(value) else f"{value:.1%}"  # type: ignore[call-overload]
 
 
-def _as_text(table: object) -> str:
+def _as_text(table: pd.DataFrame) -> str:
     """A breakdown table as text, shares and conversion rates as percentages."""
-    columns = table.columns  # type: ignore[attr-defined]
-    rates = {c: _percent for c in columns if "share" in c or "conversion" in c}
-    return str(table.to_string(index=False, formatters=rates))  # type: ignore[attr-defined]
+    rates = {c: _percent for c in table.columns if "share" in c or "conversion" in c}
+    return table.to_string(index=False, formatters=rates)
