@@ -433,6 +433,7 @@ class KnockClient:
         else:
             session = self._cached_session(self.cache_path)
         if self._user_session is None:
+            session.headers["User-Agent"] = _USER_AGENT
             # Read proxy settings once, not on every request (see transport_settings).
             proxies, verify = transport_settings(self.base_url)
             session.trust_env = False
@@ -482,7 +483,6 @@ class KnockClient:
             stale_if_error=False,  # stale copies are served by the client, after retrying
         )
         session.mount(self.base_url + "/", self._pooled_adapter())
-        session.headers["User-Agent"] = _USER_AGENT
         self._store = store
         self.cache_path = Path(store.db_path)  # requests-cache adds .sqlite when no suffix
         return session

@@ -27,6 +27,7 @@ from knock_data import (
     RateLimited,
 )
 from knock_data._cache import ProspectCache
+from knock_data._client import _USER_AGENT
 from knock_data._config import RetryPolicy
 
 BASE = "http://knock.test"
@@ -246,6 +247,17 @@ def test_own_cache_serves_the_second_run(tmp_path: Path, monkeypatch: pytest.Mon
     assert sum(adapter.calls.values()) == 3
     assert client.get_prospect(2) == prospect("2")
     assert sum(adapter.calls.values()) == 3
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
+def test_own_sessions_say_who_is_calling(
+    cached: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
+    cache = tmp_path / "c.sqlite" if cached else False
+    KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST).get_prospect(1)
+    assert [h["User-Agent"] for h in adapter.headers_seen] == [_USER_AGENT]
 
 
 def test_error_bodies_under_200_are_never_cached(
