@@ -401,11 +401,12 @@ class KnockClient:
         return self._connection.env
 
     def __repr__(self) -> str:
-        cache = "off" if self.cache_path is None and self._user_session is None else None
         if self._user_session is not None:
             cache = f"session={type(self._user_session).__name__}"
         elif self.cache_path is not None:
             cache = str(self.cache_path)
+        else:
+            cache = "off"
         return (
             f"KnockClient(base_url={self.base_url!r}, env={self.env!r}, cache={cache!r}, "
             f"max_workers={self.max_workers}, rate_limit={self.rate_limit})"
