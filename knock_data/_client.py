@@ -151,7 +151,11 @@ class _KeyAdapter(BaseAdapter):
             self.limiter.acquire(cancel)
         keyed = request.copy()
         keyed.headers["x-api-key"] = self._api_key
-        response = self.inner.send(keyed, **kwargs)
+        try:
+            response = self.inner.send(keyed, **kwargs)
+        except requests.RequestException as exc:
+            exc.request = request  # an error, like a response, keeps the request without the key
+            raise
         response.request = request
         return response
 

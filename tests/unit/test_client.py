@@ -212,6 +212,24 @@ def test_the_key_is_sent_but_never_shown() -> None:
         assert KEY not in text
 
 
+def test_a_failed_request_keeps_no_key_in_the_error_chain() -> None:
+    class Refusing(FakeAdapter):
+        def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+            assert request.headers["x-api-key"] == KEY
+            raise requests.exceptions.InvalidHeader("bad header value", request=request)
+
+    with pytest.raises(KnockAPIError) as info:
+        make_client(Refusing(always((200, {}, {})))).get_prospect(5)
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    requests_sent = [e.request for e in chain if getattr(e, "request", None) is not None]
+    assert requests_sent, "the requests error should keep its request"
+    assert all("x-api-key" not in r.headers for r in requests_sent)
+
+
 def test_fetch_result_summary_and_order() -> None:
     adapter = FakeAdapter(
         lambda pid, attempt: (404, NOT_FOUND, {}) if pid == "3" else (200, prospect(pid), {})
