@@ -258,9 +258,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _rows(df: pd.DataFrame, n: int) -> str:
-    """``n`` rows counted with their name: "1 prospect", "1,826 prospects", "3 leads"."""
-    return _plural(n, _noun(df).removesuffix("s"))
+def _rows(noun: str, n: int) -> str:
+    """``n`` rows counted with their plural ``noun``: "1 prospect", "1,826 prospects"."""
+    return _plural(n, noun.removesuffix("s"))
 
 
 def _count_label(count: int, share: float) -> str:
@@ -379,10 +379,11 @@ def plot_status(
     >>> [t.get_text() for t in plot_status(df).get_yticklabels()]
     ['New', 'Visited']
     """
+    noun = _noun(df)
     table = status_breakdown(df, stages=stages)
     table = table[table["count"] > 0]
     total = int(table["count"].sum())
-    title = title or f"{_noun(df).capitalize()} by status ({total:,})"
+    title = title or f"{noun.capitalize()} by status ({total:,})"
     if not total:
         return _no_data(_axes(ax), title)
     keys = [normalize_status(v) for v in table["status"]]
@@ -404,7 +405,7 @@ def plot_status(
         [c / total for c in counts],
         [status_color(k) for k in merged["key"]],
         title=title,
-        xlabel=_noun(df).capitalize(),
+        xlabel=noun.capitalize(),
         ylabel="Status",
     )
 
@@ -439,11 +440,12 @@ def plot_sources(
     >>> [t.get_text() for t in plot_sources(df, top=1).get_yticklabels()]
     ['Zillow', 'Other (2 more)']
     """
+    noun = _noun(df)
     table = source_breakdown(df)
     total = int(table["count"].sum())
     n_sources = int(table["source_title"].notna().sum())
     title = title or (
-        f"{_noun(df).capitalize()} by source ({_rows(df, total)}, {_plural(n_sources, 'source')})"
+        f"{noun.capitalize()} by source ({_rows(noun, total)}, {_plural(n_sources, 'source')})"
     )
     if not total:
         return _no_data(_axes(ax), title)
@@ -461,7 +463,7 @@ def plot_sources(
         shown["share"].astype(float).tolist(),
         colors,
         title=title,
-        xlabel=_noun(df).capitalize(),
+        xlabel=noun.capitalize(),
         ylabel="Source",
     )
 
@@ -503,10 +505,11 @@ def plot_consent(
     >>> [round(b.get_width()) for b in plot_consent(df).patches]
     [1, 1, 1]
     """
+    noun = _noun(df)
     if by is None:
         table = consent_breakdown(df)
         total = int(table["count"].sum())
-        title = title or f"SMS consent ({_rows(df, total)})"
+        title = title or f"SMS consent ({_rows(noun, total)})"
         if not total:
             return _no_data(_axes(ax), title)
         values = table["sms_consent"].tolist()
@@ -517,7 +520,7 @@ def plot_consent(
             table["share"].astype(float).tolist(),
             [CONSENT_COLORS[v] for v in values],
             title=title,
-            xlabel=_noun(df).capitalize(),
+            xlabel=noun.capitalize(),
             ylabel="SMS consent",
         )
     table = consent_breakdown(df, by=by)
@@ -538,7 +541,7 @@ def plot_consent(
     )
     wide = wide[wide.sum(axis=1) > 0]
     total = int(wide.to_numpy().sum())
-    title = title or f"SMS consent by {by_name} ({_rows(df, total)})"
+    title = title or f"SMS consent by {by_name} ({_rows(noun, total)})"
     if not total:
         return _no_data(_axes(ax), title)
     if top < 1:
@@ -571,7 +574,7 @@ def plot_consent(
     ax.set_xlim(0, 1.12)
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}" if x <= 1 else "")
     ax.set_title(title)
-    ax.set_xlabel(f"Share of {_noun(df)}")
+    ax.set_xlabel(f"Share of {noun}")
     ax.set_ylabel(by_name)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -613,9 +616,10 @@ def plot_funnel(
     >>> [round(b.get_width()) for b in plot_funnel(df).patches]
     [4, 3, 2, 1, 1]
     """
+    noun = _noun(df)
     table = funnel(df, stages=stages)
     leads = int(table["count"].iloc[0]) if len(table) else 0
-    title = title or f"Lead funnel ({_rows(df, leads)})"
+    title = title or f"Lead funnel ({_rows(noun, leads)})"
     if not leads:
         return _no_data(_axes(ax), title)
     side = table["stage"].isin([LOST, OTHER]).to_numpy()
@@ -643,7 +647,7 @@ def plot_funnel(
         shown["share_of_leads"].astype(float).tolist(),
         [stage_color(s) for s in shown["stage"]],
         title=title,
-        xlabel=f"{_noun(df).capitalize()} reaching the stage",
+        xlabel=f"{noun.capitalize()} reaching the stage",
         ylabel="",
     )
 
@@ -686,12 +690,13 @@ def plot_leads_over_time(
     >>> [round(b.get_height()) for b in plot_leads_over_time(df, freq="W").patches]
     [2]
     """
+    noun = _noun(df)
     series = leads_over_time(df, freq=freq, by=by, tz=tz)
     total = int(series.to_numpy().sum())
     zone = series.attrs.get("tz", "UTC")
     period_name = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
     unit = period_name.get(str(freq).upper()[:1], str(freq))
-    title = title or f"New {_noun(df)} per {unit} ({_rows(df, total)}, {zone})"
+    title = title or f"New {noun} per {unit} ({_rows(noun, total)}, {zone})"
     if not total:
         return _no_data(_axes(ax, 6, 10.0), title)
     ax = _axes(ax, 6, 10.0)
@@ -700,7 +705,7 @@ def plot_leads_over_time(
     if by is None:
         widths = np.diff(x, append=x[-1] + (x[-1] - x[-2] if len(x) > 1 else 1.0)) * 0.85
         ax.bar(x, series["leads"].to_numpy(), width=widths, align="edge", color="#4292c6")
-        ax.set_ylabel(_noun(df).capitalize())
+        ax.set_ylabel(noun.capitalize())
     else:
         if top < 1:
             raise ConfigurationError(f"top must be at least 1, got {top!r}.")
@@ -736,7 +741,7 @@ def plot_leads_over_time(
                 label=f"{_short(name, 24, 1)}: {count:,} ({count / total:.1%})",
             )
         ax.legend(title=str(by), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-        ax.set_ylabel(_noun(df).capitalize())
+        ax.set_ylabel(noun.capitalize())
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
