@@ -53,6 +53,13 @@ _LAZY: dict[str, str] = {
     "leads_over_time": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
+    # where a lead stands: closed, dormant or active
+    "CLOSED_STATUSES": "knock_data._lifecycle",
+    "DORMANT_AFTER": "knock_data._lifecycle",
+    "LIFECYCLE_STATES": "knock_data._lifecycle",
+    "is_closed": "knock_data._lifecycle",
+    "is_dormant": "knock_data._lifecycle",
+    "lifecycle_state": "knock_data._lifecycle",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
@@ -67,13 +74,16 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "AuthenticationError",
+    "CLOSED_STATUSES",
     "ConfigurationError",
+    "DORMANT_AFTER",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
     "KnockError",
+    "LIFECYCLE_STATES",
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
@@ -82,7 +92,10 @@ __all__ = [
     "export_csv",
     "filter_prospects",
     "funnel",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
@@ -118,6 +131,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._export import export_csv, to_parquet
     from knock_data._frame import to_frame
     from knock_data._ids import read_ids
+    from knock_data._lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
+    )
 
 
 def __getattr__(name: str) -> Any:
