@@ -79,7 +79,8 @@ ALLOWED_STEPS: dict[str, frozenset[str]] = {
 
 _COMEBACK = 0.04  # lost leads that write back, weeks later
 _WAKE = 0.05  # quiet leads (dormant, or stopped in a walk) that change once more, months later
-_FLAGGED_LATER = 0.01  # active leads of today later deleted or marked not a prospect
+_FLAGGED_LATER = 0.03  # active leads of today later deleted or marked not a prospect
+_CLEANED_UP = 0.2  # dormant leads that wake up only to be deleted or marked not a prospect
 _WALK_IN = 0.85  # walk-in leads recorded as visited at once
 _UNASSIGNED_AT_FIRST = 0.3  # leads created without an agent, assigned at first contact
 _MAX_STEPS = 40
@@ -456,11 +457,14 @@ class _Walk:
         return steps
 
     def wake(self, last: Step, present: datetime) -> list[Step]:
-        """A dormant lead that changes once more (a few do), months later."""
+        """A dormant lead that changes once more (a few do), months later: the office closes
+        it, deletes it or marks it not a prospect, or the lead comes back to life."""
         rng = self.rng
-        at = self._office(present + timedelta(days=rng.uniform(1, 240)))
-        woken = self._change(last, at, self._late_change(last.status))
-        return [woken, *self.onwards(woken, not_before=None)] if not woken.flagged else [woken]
+        at = present + timedelta(days=rng.uniform(1, 240))
+        if rng.random() < _CLEANED_UP:
+            return self.flag(last, [], at)
+        woken = self._change(last, self._office(at), self._late_change(last.status))
+        return [woken, *self.onwards(woken, not_before=None)]
 
     def comeback(self, last: Step, present: datetime) -> list[Step]:
         """A lost lead that writes back (a few do) weeks later, if that is still to come."""
