@@ -72,7 +72,7 @@ _LAZY: dict[str, str] = {
     "sandbox": "knock_data.sandbox",
 }
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), the order test_public_api pins
     "AuthenticationError",
     "CLOSED_STATUSES",
     "ConfigurationError",
