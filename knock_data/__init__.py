@@ -44,8 +44,8 @@ _LAZY: dict[str, str] = {
     "read_ids": "knock_data._ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
-    "export_csv": "knock_data._export",
-    "to_parquet": "knock_data._export",
+    "export_csv": "knock_data._frame",
+    "to_parquet": "knock_data._frame",
     # analysis (pure functions)
     "consent_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
@@ -115,8 +115,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
-    from knock_data._export import export_csv, to_parquet
-    from knock_data._frame import to_frame
+    from knock_data._frame import export_csv, to_frame, to_parquet
     from knock_data._ids import read_ids
 
 

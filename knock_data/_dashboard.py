@@ -53,7 +53,7 @@ from knock_data._charts import (
     plot_status,
 )
 from knock_data._exceptions import ConfigurationError, KnockError
-from knock_data._export import export_csv
+from knock_data._frame import export_csv
 
 __all__ = ["Dashboard"]
 
