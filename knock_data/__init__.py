@@ -47,11 +47,14 @@ _LAZY: dict[str, str] = {
     "export_csv": "knock_data._frame",
     "to_parquet": "knock_data._frame",
     # analysis (pure functions)
+    "DEFAULT_STAGES": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
     "funnel": "knock_data._analysis",
     "leads_over_time": "knock_data._analysis",
+    "normalize_status": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
+    "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
@@ -66,6 +69,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_STAGES",
     "AuthenticationError",
     "ConfigurationError",
     "Dashboard",
@@ -83,6 +87,7 @@ __all__ = [
     "filter_prospects",
     "funnel",
     "leads_over_time",
+    "normalize_status",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
@@ -91,6 +96,7 @@ __all__ = [
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
@@ -99,11 +105,14 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data import sandbox
     from knock_data._analysis import (
+        DEFAULT_STAGES,
         consent_breakdown,
         filter_prospects,
         funnel,
         leads_over_time,
+        normalize_status,
         source_breakdown,
+        stage_of,
         status_breakdown,
     )
     from knock_data._charts import (

@@ -13,7 +13,12 @@ matplotlib.use("Agg")
 import pytest
 
 MODULES = [
-    "knock_data._analysis",
+    "knock_data._analysis.breakdowns",
+    "knock_data._analysis.filtering",
+    "knock_data._analysis.funnel",
+    "knock_data._analysis.over_time",
+    "knock_data._analysis.periods",
+    "knock_data._analysis.statuses",
     "knock_data._cache",
     "knock_data._charts",
     "knock_data._client",
