@@ -14,7 +14,7 @@ the one list of charts that the report and the dashboard both read.
 
 from __future__ import annotations
 
-from knock_data._charts.breakdowns import plot_consent, plot_sources, plot_status
+from knock_data._charts.breakdowns import NO_SOURCE, plot_consent, plot_sources, plot_status
 from knock_data._charts.colors import (
     CONSENT_COLORS,
     MISSING_COLOR,
@@ -35,6 +35,7 @@ __all__ = [
     "CHART_NAMES",
     "CONSENT_COLORS",
     "MISSING_COLOR",
+    "NO_SOURCE",
     "OTHER_COLOR",
     "STAGE_COLORS",
     "STATUS_COLORS",
