@@ -18,6 +18,7 @@ import pandas as pd
 from knock_data._charts import CHARTS
 from knock_data._dashboard.filters import MULTI_FILTERS, filter_options
 from knock_data._frame import PII_CHOICES
+from knock_data._schema import STATUS
 
 __all__ = ["TABS", "DashboardWidgets", "build_widgets"]
 
@@ -62,7 +63,7 @@ def build_widgets(
             df[spec.column],
             spec.missing_label,
             names=names.get(spec.name),
-            status=spec.name == "status",
+            status=spec.column == STATUS,
         )
         controls[spec.name] = widgets.SelectMultiple(
             options=options,
