@@ -44,14 +44,17 @@ _LAZY: dict[str, str] = {
     "read_ids": "knock_data._ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
-    "export_csv": "knock_data._export",
-    "to_parquet": "knock_data._export",
+    "export_csv": "knock_data._frame",
+    "to_parquet": "knock_data._frame",
     # analysis (pure functions)
+    "DEFAULT_STAGES": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
     "funnel": "knock_data._analysis",
     "leads_over_time": "knock_data._analysis",
+    "normalize_status": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
+    "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
     # where a lead stands: closed, dormant or active
     "CLOSED_STATUSES": "knock_data._lifecycle",
@@ -72,18 +75,19 @@ _LAZY: dict[str, str] = {
     "sandbox": "knock_data.sandbox",
 }
 
-__all__ = [  # noqa: RUF022 - plain sorted(), the order test_public_api pins
-    "AuthenticationError",
+__all__ = [
     "CLOSED_STATUSES",
-    "ConfigurationError",
+    "DEFAULT_STAGES",
     "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
+    "AuthenticationError",
+    "ConfigurationError",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
     "KnockError",
-    "LIFECYCLE_STATES",
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
@@ -96,6 +100,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), the order test_public_api pins
     "is_dormant",
     "leads_over_time",
     "lifecycle_state",
+    "normalize_status",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
@@ -104,6 +109,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), the order test_public_api pins
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
@@ -112,11 +118,14 @@ __all__ = [  # noqa: RUF022 - plain sorted(), the order test_public_api pins
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data import sandbox
     from knock_data._analysis import (
+        DEFAULT_STAGES,
         consent_breakdown,
         filter_prospects,
         funnel,
         leads_over_time,
+        normalize_status,
         source_breakdown,
+        stage_of,
         status_breakdown,
     )
     from knock_data._charts import (
@@ -128,8 +137,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
-    from knock_data._export import export_csv, to_parquet
-    from knock_data._frame import to_frame
+    from knock_data._frame import export_csv, to_frame, to_parquet
     from knock_data._ids import read_ids
     from knock_data._lifecycle import (
         CLOSED_STATUSES,

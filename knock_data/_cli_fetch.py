@@ -69,7 +69,7 @@ def add_fetch(commands: Any) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     from knock_data._client import KnockClient
-    from knock_data._export import export_csv
+    from knock_data._frame import export_csv
     from knock_data._ids import read_ids
 
     try:
