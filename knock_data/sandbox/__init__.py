@@ -15,7 +15,7 @@ Examples
 """
 
 from knock_data.sandbox._data import DEFAULT_SEED, EXAMPLE_PROSPECT, generate_prospects
-from knock_data.sandbox._lifecycle import ALLOWED_STEPS
+from knock_data.sandbox._rules import ALLOWED_STEPS
 from knock_data.sandbox._server import ADVANCE_PATH, DEFAULT_API_KEY, FAULT_KINDS, SandboxServer
 
 __all__ = [
