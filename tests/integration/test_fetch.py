@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import requests_cache
 
-from knock_data import AuthenticationError, KnockClient
-from knock_data._cache import cache_info
-from knock_data._config import RetryPolicy
+from knock_data import AuthenticationError, KnockClient, RetryPolicy
+from knock_data._fetch.cache import cache_info
 from knock_data.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import json
 import sqlite3
 import threading
-from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3 import HTTPResponse
 
 from knock_data import (
     AuthenticationError,
@@ -25,72 +18,21 @@ from knock_data import (
     KnockClient,
     ProspectNotFound,
     RateLimited,
+    RetryPolicy,
 )
-from knock_data._cache import ProspectCache
-from knock_data._client import _USER_AGENT
-from knock_data._config import RetryPolicy
-
-BASE = "http://knock.test"
-KEY = "unit-test-SECRET-key"
-FAST = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=0.01)
-NOT_FOUND = {"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": "Prospect_id 9 missing"}
-Reply = tuple[int, Any, dict[str, str]] | Exception
-
-
-def prospect(pid: str) -> dict[str, Any]:
-    return {"prospectId": pid, "status": "new", "email": f"p{pid}@example.com"}
-
-
-class FakeAdapter(BaseAdapter):
-    """Answers from a script: ``replies[pid]`` is a list of replies, the last one repeats."""
-
-    def __init__(self, replies: Callable[[str, int], Reply]) -> None:
-        super().__init__()
-        self.replies = replies
-        self.calls: dict[str, int] = defaultdict(int)
-        self.headers_seen: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        pid = (request.url or "").rsplit("/", 1)[-1]
-        with self._lock:
-            attempt = self.calls[pid]
-            self.calls[pid] += 1
-            self.headers_seen.append(dict(request.headers))
-        reply = self.replies(pid, attempt)
-        if isinstance(reply, Exception):
-            raise reply
-        status, body, headers = reply
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        all_headers = {"Content-Type": "application/json", **headers}
-        response = requests.Response()
-        response.status_code = status
-        response._content = content
-        response.headers = CaseInsensitiveDict(all_headers)
-        response.raw = HTTPResponse(
-            body=io.BytesIO(content),
-            headers=all_headers,
-            status=status,
-            preload_content=False,
-            request_url=request.url,
-        )
-        response.url = request.url or ""
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-def make_client(adapter: FakeAdapter, **kwargs: Any) -> KnockClient:
-    session = requests.Session()
-    session.mount(BASE, adapter)
-    kwargs.setdefault("retry", FAST)
-    return KnockClient(KEY, base_url=BASE, session=session, **kwargs)
-
-
-def always(reply: Reply) -> Callable[[str, int], Reply]:
-    return lambda pid, attempt: reply
+from knock_data._fetch.cache import ProspectCache
+from knock_data._fetch.transport import USER_AGENT
+from tests.unit.fake_transport import (
+    BASE,
+    FAST,
+    KEY,
+    NOT_FOUND,
+    FakeAdapter,
+    Reply,
+    always,
+    make_client,
+    prospect,
+)
 
 
 @pytest.mark.parametrize("status", [200, 400, 404, 500])
@@ -101,7 +43,7 @@ def test_not_found_is_classified_by_body_whatever_the_status(status: int) -> Non
         client.get_prospect(9)
     error = info.value
     assert (error.prospect_id, error.status_code) == ("9", status)
-    assert error.error_code == "CORE_API_GET_PROSPECT_FAIL"
+    assert error.knock_error_code == "CORE_API_GET_PROSPECT_FAIL"
     assert "Prospect_id 9 missing" in str(error)
     assert adapter.calls["9"] == 1  # never retried
 
@@ -110,7 +52,7 @@ def test_server_refusing_an_id_is_invalid_id_and_not_retried() -> None:
     body = {"errorMessage": "Id 12 is not a valid prospect id. Id must be a number."}
     adapter = FakeAdapter(always((502, body, {})))
     result = make_client(adapter).fetch_prospects(["12"], progress=False)
-    assert result.errors["error_code"].tolist() == ["invalid_id"]
+    assert result.errors["reason"].tolist() == ["invalid_id"]
     assert adapter.calls["12"] == 1
 
 
@@ -154,7 +96,7 @@ def test_transient_failures_give_up_after_max_retries() -> None:
     assert info.value.status_code == 429
     result = client.fetch_prospects([6], progress=False)
     row = result.errors.iloc[0]
-    assert (row["error_code"], row["status_code"]) == ("rate_limited", 429)
+    assert (row["reason"], row["status_code"]) == ("rate_limited", 429)
     assert "Too Many Requests" in row["server_message"]
 
 
@@ -256,8 +198,9 @@ def test_progress_bar_shows_counts(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_own_cache_serves_the_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     first = client.fetch_prospects([1, 2, 3], progress=False)
     second = client.fetch_prospects([3, 2, 1], progress=False)
     assert (first.n_fetched, second.n_cached, second.n_fetched) == (3, 3, 0)
@@ -272,21 +215,21 @@ def test_own_sessions_say_who_is_calling(
     cached: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
     cache = tmp_path / "c.sqlite" if cached else False
-    KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST).get_prospect(1)
-    assert [h["User-Agent"] for h in adapter.headers_seen] == [_USER_AGENT]
+    KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST, adapter=adapter).get_prospect(1)
+    assert [h["User-Agent"] for h in adapter.headers_seen] == [USER_AGENT]
 
 
 def test_error_bodies_under_200_are_never_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(always((200, NOT_FOUND, {})))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     for _ in range(2):
         result = client.fetch_prospects([9], progress=False)
-        assert result.errors["error_code"].tolist() == ["not_found"]
+        assert result.errors["reason"].tolist() == ["not_found"]
     assert adapter.calls["9"] == 2
 
 
@@ -314,13 +257,14 @@ def test_a_failing_cache_write_stops_the_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
 
     def disk_full(*args: Any, **kwargs: Any) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(ProspectCache, "save_response", disk_full)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2)
+    monkeypatch.setattr(ProspectCache, "store", disk_full)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2, adapter=adapter
+    )
     with pytest.raises(ConfigurationError, match="disk is full") as info:
         client.fetch_prospects(range(1, 501), progress=False)
     assert "writing to the cache file" in str(info.value)
@@ -339,7 +283,7 @@ def test_a_request_that_cannot_be_made_is_reported_not_retried(
 ) -> None:
     adapter = FakeAdapter(always(failure))
     result = make_client(adapter).fetch_prospects([5, 6], progress=False)
-    assert result.errors["error_code"].tolist() == [code, code]
+    assert result.errors["reason"].tolist() == [code, code]
     assert type(failure).__name__ in result.errors["server_message"].iloc[0]
     assert dict(adapter.calls) == {"5": 1, "6": 1}
 
@@ -353,14 +297,15 @@ def test_a_500_on_refresh_serves_the_cached_copy(
             (500, {"message": "boom"}, {}) if down.is_set() else (200, prospect(pid), {})
         )
     )
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     client.fetch_prospects([1], progress=False)
     down.set()
     result = client.fetch_prospects([1, 2], progress=False, refresh=True)
     assert result.records == [prospect("1")]
     assert (result.n_stale, result.n_fetched) == (1, 0)
-    assert result.errors["error_code"].tolist() == ["server_error"]  # nothing cached for 2
+    assert result.errors["reason"].tolist() == ["server_error"]  # nothing cached for 2
     assert (adapter.calls["1"], adapter.calls["2"]) == (2, 1)  # a 500 is not retried
 
 

@@ -10,7 +10,9 @@ import knock_data
 
 EXPECTED = [
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -20,6 +22,9 @@ EXPECTED = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
