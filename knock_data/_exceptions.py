@@ -3,10 +3,11 @@
 Every error raised on purpose by knock-data derives from :class:`KnockError`, so one
 ``except knock_data.KnockError`` catches them all. Errors that replace a builtin also
 subclass it (an invalid id is a ``ValueError``, a timeout a ``TimeoutError``), so generic
-handlers keep working. Each class has a ``code``: the ``reason`` column of
-:attr:`FetchResult.errors <knock_data.FetchResult.errors>` for the ids that failed with it::
+handlers keep working. Each class has a ``code`` (the second column below): the ``reason``
+column of :attr:`FetchResult.errors <knock_data.FetchResult.errors>` for the ids that failed
+with it::
 
-    KnockError                                    code
+    KnockError                                    error           the root
     ├── ConfigurationError (ValueError)           configuration   no key, unknown env, bad
     │                                                             option, unusable cache file
     ├── InvalidProspectId (ValueError)            invalid_id      an id Knock would reject

@@ -319,3 +319,68 @@ def test_retry_after_is_honoured_on_a_503_too(waits: list[float]) -> None:
     make_client(adapter, retry=policy).get_prospect(5)
     assert waits
     assert 2 <= max(waits) <= 2.01
+
+
+# --- the errors frame's columns ----------------------------------------------------------
+
+
+def test_errors_name_knock_datas_reason_and_knocks_own_error_code() -> None:
+    adapter = FakeAdapter(always((404, NOT_FOUND, {})))
+    errors = make_client(adapter).fetch_prospects([9, "x"], progress=False).errors
+    assert list(errors.columns) == [
+        "prospect_id",
+        "reason",
+        "knock_error_code",
+        "status_code",
+        "message",
+        "server_message",
+        "hint",
+        "error_code",
+    ]
+    assert errors["reason"].tolist() == ["not_found", "invalid_id"]
+    assert errors["knock_error_code"].fillna("-").tolist() == ["CORE_API_GET_PROSPECT_FAIL", "-"]
+    assert errors["error_code"].tolist() == errors["reason"].tolist()  # the deprecated alias
+
+
+# --- sessions, keys and options ------------------------------------------------------------
+
+
+def test_two_clients_sharing_a_session_each_send_their_own_key() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    session = requests.Session()
+    session.mount(BASE, adapter)
+    first = KnockClient("key-of-A", base_url=BASE, session=session, retry=FAST)
+    second = KnockClient("key-of-B", base_url=BASE, session=session, retry=FAST)
+    first.get_prospect(1)
+    second.get_prospect(2)
+    first.fetch_prospects([3, 4], progress=False)
+    second.fetch_prospects([5], progress=False)
+    keys = [h["x-api-key"] for h in adapter.headers_seen]
+    assert keys == ["key-of-A", "key-of-B", "key-of-A", "key-of-A", "key-of-B"]
+
+
+def test_the_clients_session_used_directly_still_sends_the_key() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    client = KnockClient(KEY, base_url=BASE, cache=False, adapter=adapter)
+    assert client.session.get(f"{BASE}/prospect/7", timeout=5).json() == prospect("7")
+    assert adapter.headers_seen[-1]["x-api-key"] == KEY
+
+
+@pytest.mark.parametrize(("max_retries", "sent"), [(None, 2), (0, 1), (3, 4)])
+def test_max_retries_defaults_to_the_policys(max_retries: int | None, sent: int) -> None:
+    adapter = FakeAdapter(always((503, {"message": "Service Unavailable"}, {})))
+    policy = RetryPolicy(max_retries=1, backoff=0.001, max_backoff=0.002)
+    client = make_client(adapter, retry=policy, max_retries=max_retries)
+    with pytest.raises(KnockAPIError):
+        client.get_prospect(5)
+    assert adapter.calls["5"] == sent
+
+
+def test_a_session_and_an_adapter_together_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="session= or adapter="):
+        KnockClient(
+            KEY,
+            base_url=BASE,
+            session=requests.Session(),
+            adapter=FakeAdapter(always((200, {}, {}))),
+        )

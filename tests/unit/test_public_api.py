@@ -68,7 +68,16 @@ def test_exceptions_share_one_root() -> None:
     errors = [
         getattr(knock_data, n)
         for n in EXPECTED
-        if n.endswith("Error") or n in ("InvalidProspectId", "ProspectNotFound", "RateLimited")
+        if n.endswith("Error")
+        or n
+        in (
+            "BadResponse",
+            "ConnectionFailed",
+            "InvalidProspectId",
+            "ProspectNotFound",
+            "RateLimited",
+            "Timeout",
+        )
     ]
     assert all(issubclass(e, knock_data.KnockError) for e in errors)
     assert issubclass(knock_data.InvalidProspectId, ValueError)
