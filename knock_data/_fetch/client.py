@@ -287,4 +287,5 @@ class KnockClient:
 
             batch = Batch(fetch_one, max_workers=self.max_workers, progress=bar, counts=counts)
             batch.run(pid for pid in normalized.ids if pid not in cached)
-        return fetch_result(normalized, {**cached, **batch.records}, batch.failures, counts)
+        batch.records.update(cached)  # in place: no second dict of every record
+        return fetch_result(normalized, batch.records, batch.failures, counts)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import requests
 
+import knock_data
 from knock_data import (
     AuthenticationError,
     ConfigurationError,
@@ -167,7 +168,7 @@ def test_a_failed_request_keeps_no_key_in_the_error_chain() -> None:
     while error is not None:
         chain.append(error)
         error = error.__cause__ or error.__context__
-    requests_sent = [e.request for e in chain if getattr(e, "request", None) is not None]
+    requests_sent: list[Any] = [r for e in chain if (r := getattr(e, "request", None))]
     assert requests_sent, "the requests error should keep its request"
     assert all("x-api-key" not in r.headers for r in requests_sent)
 
@@ -215,9 +216,10 @@ def test_own_sessions_say_who_is_calling(
     cached: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    cache = tmp_path / "c.sqlite" if cached else False
+    cache: Path | Literal[False] = tmp_path / "c.sqlite" if cached else False
     KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST, adapter=adapter).get_prospect(1)
     assert [h["User-Agent"] for h in adapter.headers_seen] == [USER_AGENT]
+    assert USER_AGENT.startswith(f"knock-data/{knock_data.__version__} ")
 
 
 def test_error_bodies_under_200_are_never_cached(

@@ -19,7 +19,7 @@ def test_each_class_has_its_own_code_and_docstring(error: type[Exception]) -> No
 
 
 def test_codes_are_distinct_snake_case_names() -> None:
-    codes = [e.code for e in ERRORS]  # type: ignore[attr-defined]
+    codes = [e.code for e in ERRORS]
     assert len(set(codes)) == len(codes)
     assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", code) for code in codes)
 
@@ -27,12 +27,12 @@ def test_codes_are_distinct_snake_case_names() -> None:
 def test_the_tree_in_the_docstring_lists_every_class_with_its_code() -> None:
     tree = (_exceptions.__doc__ or "").split("::\n\n", 1)[1].split("\n\n", 1)[0]
     rows = [re.sub(r"^[\s│├└─]+", "", line) for line in tree.splitlines()]
-    drawn = dict(
-        match.groups()
-        for row in rows
-        if (match := re.match(r"([A-Z][A-Za-z]+)(?: \([A-Za-z]+\))?\s+([a-z_]+)\b", row))
-    )
-    assert drawn == {e.__name__: e.code for e in ERRORS}  # type: ignore[attr-defined]
+    drawn: dict[str, str] = {}
+    for row in rows:
+        match = re.match(r"([A-Z][A-Za-z]+)(?: \([A-Za-z]+\))?\s+([a-z_]+)\b", row)
+        if match:
+            drawn[match[1]] = match[2]
+    assert drawn == {e.__name__: e.code for e in ERRORS}
 
 
 def test_api_failures_sit_under_knock_api_error_and_builtins_they_replace() -> None:

@@ -17,12 +17,12 @@ from knock_data import (
     ServerError,
     Timeout,
 )
-from knock_data._fetch.responses import Next, classify_failure, classify_response
+from knock_data._fetch.responses import Answer, Next, classify_failure, classify_response
 
 NOT_FOUND = {"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": "Prospect_id 9 missing"}
 
 
-def classify(status: int, body: object, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def classify(status: int, body: object, headers: dict[str, str] | None = None) -> Answer:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     return classify_response("9", status, content, headers, base_url="http://k", env="prod")
 
