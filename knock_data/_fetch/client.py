@@ -263,6 +263,9 @@ class KnockClient:
         ------
         AuthenticationError
             At the first 401/403: the batch stops at once. What was fetched stays cached.
+        ConfigurationError
+            The cache file cannot be used: before anything is sent, or at the first write
+            that fails (the batch then stops as for a refused key).
 
         Examples
         --------
@@ -276,8 +279,8 @@ class KnockClient:
         normalized = normalize_ids(ids)
         counts = FetchCounts(invalid=len(normalized.invalid))
         total = len(normalized.ids) + len(normalized.invalid)
+        fetcher = self._open()  # an unusable cache file fails here, before any bar is shown
         with Progress(total, enabled=progress) as bar:
-            fetcher = self._open()
             cached = {} if refresh else fetcher.lookup(normalized.ids)
             counts.cached = len(cached)
             bar.advance(counts.cached + counts.invalid, counts)
