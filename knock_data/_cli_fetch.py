@@ -68,9 +68,9 @@ def add_fetch(commands: Any) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from knock_data._export import export_csv
     from knock_data._fetch.client import KnockClient
     from knock_data._fetch.ids import read_ids
+    from knock_data._frame import export_csv
 
     try:
         ids = read_ids(args.ids_file, column=args.column)

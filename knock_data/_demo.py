@@ -102,8 +102,8 @@ def run_demo(
     import pandas as pd
 
     from knock_data._analysis import filter_prospects
-    from knock_data._export import export_csv
     from knock_data._fetch.ids import read_ids
+    from knock_data._frame import export_csv
     from knock_data._report import breakdown_tables, write_charts
 
     out = out if out is not None else sys.stdout
