@@ -18,7 +18,7 @@ PACKAGE = Path(knock_data.__file__).resolve().parent
 # Each layer and the knock_data modules it may import, besides its own.
 BELOW: dict[str, set[str]] = {
     # The package itself: the User-Agent's __version__, and FetchResult.frame's public to_frame.
-    "_fetch": {"_exceptions", "knock_data"},
+    "_fetch": {"_exceptions", "_schema", "knock_data"},
     "_schema": set(),
     "_frame": {"_schema", "_exceptions"},
     "_analysis": {"_schema", "_exceptions"},
