@@ -24,13 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from knock_data._exceptions import (
     AuthenticationError,
+    BadResponse,
     ConfigurationError,
+    ConnectionFailed,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
     ProspectNotFound,
     RateLimited,
     RecordError,
+    ServerError,
+    Timeout,
 )
 
 __version__ = "0.1.0"
@@ -39,9 +43,10 @@ __version__ = "0.1.0"
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
 _LAZY: dict[str, str] = {
     # HTTP + cache -> records
-    "FetchResult": "knock_data._client",
-    "KnockClient": "knock_data._client",
-    "read_ids": "knock_data._ids",
+    "FetchResult": "knock_data._fetch.result",
+    "KnockClient": "knock_data._fetch.client",
+    "RetryPolicy": "knock_data._fetch.retry",
+    "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -81,7 +86,9 @@ __all__ = [
     "DORMANT_AFTER",
     "LIFECYCLE_STATES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -91,6 +98,9 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
@@ -135,10 +145,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_sources,
         plot_status,
     )
-    from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.result import FetchResult
+    from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
-    from knock_data._ids import read_ids
     from knock_data._lifecycle import (
         CLOSED_STATUSES,
         DORMANT_AFTER,

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from knock_data._fetch.config import STAGE_TEST_KEY
 from knock_data.sandbox._clock import SandboxClock, http_date, parse_moment
 from knock_data.sandbox._data import DEFAULT_SEED
 from knock_data.sandbox._http import ADVANCE_PATH, FAULT_KINDS, _Server
@@ -32,7 +33,7 @@ from knock_data.sandbox._population import Population
 __all__ = ["ADVANCE_PATH", "DEFAULT_API_KEY", "FAULT_KINDS", "SandboxServer"]
 
 #: The public stage test key from the API document.
-DEFAULT_API_KEY = "syndication-prospect-TEST-KEY"
+DEFAULT_API_KEY = STAGE_TEST_KEY
 
 
 class SandboxServer:

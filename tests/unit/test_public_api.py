@@ -18,7 +18,9 @@ EXPECTED = [
     "DORMANT_AFTER",
     "LIFECYCLE_STATES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -28,6 +30,9 @@ EXPECTED = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
@@ -97,7 +102,16 @@ def test_exceptions_share_one_root() -> None:
     errors = [
         getattr(knock_data, n)
         for n in EXPECTED
-        if n.endswith("Error") or n in ("InvalidProspectId", "ProspectNotFound", "RateLimited")
+        if n.endswith("Error")
+        or n
+        in (
+            "BadResponse",
+            "ConnectionFailed",
+            "InvalidProspectId",
+            "ProspectNotFound",
+            "RateLimited",
+            "Timeout",
+        )
     ]
     assert all(issubclass(e, knock_data.KnockError) for e in errors)
     assert issubclass(knock_data.InvalidProspectId, ValueError)
