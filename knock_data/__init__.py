@@ -62,12 +62,12 @@ _LAZY: dict[str, str] = {
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
     # where a lead stands: closed, dormant or active
-    "CLOSED_STATUSES": "knock_data._lifecycle",
-    "DORMANT_AFTER": "knock_data._lifecycle",
-    "LIFECYCLE_STATES": "knock_data._lifecycle",
-    "is_closed": "knock_data._lifecycle",
-    "is_dormant": "knock_data._lifecycle",
-    "lifecycle_state": "knock_data._lifecycle",
+    "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
+    "DORMANT_AFTER": "knock_data._analysis.lifecycle",
+    "LIFECYCLE_STATES": "knock_data._analysis.lifecycle",
+    "is_closed": "knock_data._analysis.lifecycle",
+    "is_dormant": "knock_data._analysis.lifecycle",
+    "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
@@ -151,7 +151,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
-    from knock_data._lifecycle import (
+    from knock_data._analysis.lifecycle import (
         CLOSED_STATUSES,
         DORMANT_AFTER,
         LIFECYCLE_STATES,

@@ -116,7 +116,7 @@ def _at(step: Step) -> datetime:
 def stands_still(record: Mapping[str, Any], *, seed: int, present: datetime) -> bool:
     """Whether ``record`` never changes after ``present``: true of most closed and dormant
     leads, and decided without drawing anything (a moved clock asks it of every prospect)."""
-    from knock_data._lifecycle import lifecycle_state
+    from knock_data._analysis.lifecycle import lifecycle_state
 
     return _stands_still(record, lifecycle_state(record, now=present), seed)
 
@@ -145,7 +145,7 @@ def today_lifecycle(
     dormant one rarely changes again and a closed one stays closed unless a lost lead comes
     back (see :func:`stands_still`); those that move walk on with their own random stream.
     """
-    from knock_data._lifecycle import lifecycle_state
+    from knock_data._analysis.lifecycle import lifecycle_state
 
     today = today_step(record)
     state = lifecycle_state(record, now=present)

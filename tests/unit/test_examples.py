@@ -38,7 +38,7 @@ MODULES = [
     "knock_data._fetch.retry",
     "knock_data._frame.export",
     "knock_data._frame.frame",
-    "knock_data._lifecycle",
+    "knock_data._analysis.lifecycle",
     "knock_data._report",
     "knock_data._schema",
     "knock_data.sandbox._clock",

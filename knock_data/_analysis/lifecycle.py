@@ -29,7 +29,9 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis import KNOCK_STATUS_LABELS, normalize_status
+from knock_data._analysis._codes import require_column
+from knock_data._analysis.periods import utc_column
+from knock_data._analysis.statuses import KNOCK_STATUS_LABELS, normalize_status
 from knock_data._exceptions import ConfigurationError
 
 __all__ = [
@@ -212,24 +214,15 @@ def lifecycle_state(
 # -- frames ---------------------------------------------------------------------------------
 
 
-def _column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
-    if name not in frame.columns:
-        raise ConfigurationError(
-            f"{what} needs a {name!r} column; the frame has {list(frame.columns)}.",
-            hint="Build the frame with knock_data.to_frame(records).",
-        )
-    return frame[name]
-
-
 def _closed_rows(frame: pd.DataFrame, what: str) -> np.ndarray:
     # One normalisation per distinct status, then a lookup per row: fast on a million rows.
-    codes, uniques = pd.factorize(_column(frame, "status", what))
+    codes, uniques = pd.factorize(require_column(frame, "status", what))
     closed_value = np.array(
         [normalize_status(value) in CLOSED_STATUSES for value in uniques] + [False], dtype=bool
     )
     closed = closed_value[np.asarray(codes)]  # code -1 (missing) picks the final False
     for name, _ in _FLAGS:
-        flag = _column(frame, name, what)
+        flag = require_column(frame, name, what)
         try:
             closed |= flag.astype("boolean").fillna(False).to_numpy(dtype=bool)
         except (TypeError, ValueError) as exc:
@@ -250,25 +243,10 @@ def _dormant_rows(
 ) -> np.ndarray:
     if closed is None:
         closed = _closed_rows(frame, what)
-    updated = _utc_column(frame, "updated_at", what)
-    last = updated.fillna(_utc_column(frame, "created_at", what))
+    updated = utc_column(frame, "updated_at", what)
+    last = updated.fillna(utc_column(frame, "created_at", what))
     quiet = (pd.Timestamp(now) - last) >= pd.Timedelta(quiet_for)  # NaT: False, not dormant
     return ~closed & quiet.to_numpy(dtype=bool)
-
-
-def _utc_column(frame: pd.DataFrame, name: str, what: str) -> pd.Series:
-    values = _column(frame, name, what)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.tz_localize("UTC")
-    try:
-        return pd.to_datetime(values, utc=True, format="ISO8601")
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError(
-            f"{what}: {name} holds values that are not ISO-8601 timestamps ({exc}).",
-            hint="Build the frame with knock_data.to_frame(records).",
-        ) from exc
 
 
 # -- one record -----------------------------------------------------------------------------
