@@ -138,6 +138,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         stage_of,
         status_breakdown,
     )
+    from knock_data._analysis.lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
+    )
     from knock_data._charts import (
         plot_consent,
         plot_funnel,
@@ -151,14 +159,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
-    from knock_data._analysis.lifecycle import (
-        CLOSED_STATUSES,
-        DORMANT_AFTER,
-        LIFECYCLE_STATES,
-        is_closed,
-        is_dormant,
-        lifecycle_state,
-    )
 
 
 def __getattr__(name: str) -> Any:
