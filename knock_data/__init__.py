@@ -68,6 +68,13 @@ _LAZY: dict[str, str] = {
     "is_closed": "knock_data._analysis.lifecycle",
     "is_dormant": "knock_data._analysis.lifecycle",
     "lifecycle_state": "knock_data._analysis.lifecycle",
+    # how leads move: the history's versions, cohorts, time to a stage, idle open leads
+    "aging": "knock_data._analysis.aging",
+    "cohort_conversion": "knock_data._analysis.cohorts",
+    "stage_dates": "knock_data._analysis.movement",
+    "time_to_stage": "knock_data._analysis.survival",
+    "transitions": "knock_data._analysis.movement",
+    "waterfall": "knock_data._analysis.movement",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
@@ -102,6 +109,8 @@ __all__ = [
     "ServerError",
     "Timeout",
     "__version__",
+    "aging",
+    "cohort_conversion",
     "consent_breakdown",
     "export_csv",
     "filter_prospects",
@@ -119,10 +128,14 @@ __all__ = [
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_dates",
     "stage_of",
     "status_breakdown",
+    "time_to_stage",
     "to_frame",
     "to_parquet",
+    "transitions",
+    "waterfall",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -138,6 +151,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         stage_of,
         status_breakdown,
     )
+    from knock_data._analysis.aging import aging
+    from knock_data._analysis.cohorts import cohort_conversion
     from knock_data._analysis.lifecycle import (
         CLOSED_STATUSES,
         DORMANT_AFTER,
@@ -146,6 +161,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         is_dormant,
         lifecycle_state,
     )
+    from knock_data._analysis.movement import stage_dates, transitions, waterfall
+    from knock_data._analysis.survival import time_to_stage
     from knock_data._charts import (
         plot_consent,
         plot_funnel,

@@ -13,12 +13,16 @@ matplotlib.use("Agg")
 import pytest
 
 MODULES = [
+    "knock_data._analysis.aging",
     "knock_data._analysis.breakdowns",
+    "knock_data._analysis.cohorts",
     "knock_data._analysis.filtering",
     "knock_data._analysis.funnel",
+    "knock_data._analysis.movement",
     "knock_data._analysis.over_time",
     "knock_data._analysis.periods",
     "knock_data._analysis.statuses",
+    "knock_data._analysis.survival",
     "knock_data._charts._text",
     "knock_data._charts._top",
     "knock_data._charts.breakdowns",

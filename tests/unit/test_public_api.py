@@ -34,6 +34,8 @@ EXPECTED = [
     "ServerError",
     "Timeout",
     "__version__",
+    "aging",
+    "cohort_conversion",
     "consent_breakdown",
     "export_csv",
     "filter_prospects",
@@ -51,10 +53,14 @@ EXPECTED = [
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_dates",
     "stage_of",
     "status_breakdown",
+    "time_to_stage",
     "to_frame",
     "to_parquet",
+    "transitions",
+    "waterfall",
 ]
 
 
