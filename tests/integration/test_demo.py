@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from knock_data._cli import main
-from knock_data._demo import DEFAULT_IDS, run_demo
+from knock_data._cli.demo import DEFAULT_IDS, run_demo
 from knock_data._ids import normalize_ids, read_ids
 from knock_data.sandbox import SandboxServer
 

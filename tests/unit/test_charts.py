@@ -35,7 +35,7 @@ from knock_data._charts import (
     stage_color,
     status_color,
 )
-from knock_data._report import CHART_NAMES, breakdown_tables, write_charts
+from knock_data._cli.report import CHART_NAMES, breakdown_tables, write_charts
 from tests.unit.prospect_frames import prospect_frame, sandbox_like_frame
 
 PLOTS: list[Callable[..., Axes]] = [

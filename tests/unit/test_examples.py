@@ -21,7 +21,7 @@ MODULES = [
     "knock_data._export",
     "knock_data._frame",
     "knock_data._ids",
-    "knock_data._report",
+    "knock_data._cli.report",
     "knock_data._schema",
     "knock_data.sandbox._data",
     "knock_data.sandbox._server",
