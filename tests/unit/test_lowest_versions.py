@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def lower_bounds() -> dict[str, Version]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     declared = [*project["dependencies"], *project["optional-dependencies"]["excel"]]
-    bounds = {}
+    bounds: dict[str, Version] = {}
     for line in declared:
         requirement = Requirement(line)
         (lowest,) = [s.version for s in requirement.specifier if s.operator == ">="]
@@ -28,7 +28,7 @@ def lower_bounds() -> dict[str, Version]:
 
 
 def pins() -> dict[str, Version]:
-    found = {}
+    found: dict[str, Version] = {}
     for line in (ROOT / "constraints" / "lowest.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             requirement = Requirement(line)
