@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis import (
+from knock_data import (
     DEFAULT_STAGES,
     consent_breakdown,
     funnel,

@@ -43,14 +43,17 @@ _LAZY: dict[str, str] = {
     "read_ids": "knock_data._ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
-    "export_csv": "knock_data._export",
-    "to_parquet": "knock_data._export",
+    "export_csv": "knock_data._frame",
+    "to_parquet": "knock_data._frame",
     # analysis (pure functions)
+    "DEFAULT_STAGES": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
     "funnel": "knock_data._analysis",
     "leads_over_time": "knock_data._analysis",
+    "normalize_status": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
+    "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
@@ -65,6 +68,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "DEFAULT_STAGES",
     "AuthenticationError",
     "ConfigurationError",
     "Dashboard",
@@ -82,6 +86,7 @@ __all__ = [
     "filter_prospects",
     "funnel",
     "leads_over_time",
+    "normalize_status",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
@@ -90,6 +95,7 @@ __all__ = [
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
@@ -100,11 +106,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 
     from knock_data import sandbox
     from knock_data._analysis import (
+        DEFAULT_STAGES,
         consent_breakdown,
         filter_prospects,
         funnel,
         leads_over_time,
+        normalize_status,
         source_breakdown,
+        stage_of,
         status_breakdown,
     )
     from knock_data._charts import (
@@ -116,8 +125,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
-    from knock_data._export import export_csv, to_parquet
-    from knock_data._frame import to_frame
+    from knock_data._frame import export_csv, to_frame, to_parquet
     from knock_data._ids import read_ids
 
 

@@ -1,7 +1,17 @@
-"""The prospect schema: API field paths, their snake_case column names, in output order.
+"""The prospect schema: API field paths, their snake_case column names, and missing values.
 
-One place that every layer reads: the frame builder (columns and order), the analysis
-(which columns exist) and the export (which columns hold personal data).
+The bottom of the package, read by every layer above the records:
+
+- the frame builder takes the columns, their order and their kinds from here
+  (:data:`FIELD_TO_COLUMN`, :data:`COLUMN_KINDS`);
+- the analysis, the charts and the dashboard name the columns they read through the
+  constants below (:data:`STATUS`, :data:`SOURCE_TITLE`...), each taken from
+  :data:`FIELD_TO_COLUMN`, so a column's name is written once;
+- the export takes the columns that hold personal data (:data:`PII_COLUMNS`);
+- every layer asks :func:`is_missing` whether a single value is missing.
+
+It imports nothing heavy: pandas is loaded only when :func:`is_missing` meets a value that
+plain Python cannot judge (and every caller of that has pandas loaded already).
 """
 
 from __future__ import annotations
@@ -9,12 +19,23 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "AGENT_USERNAME",
     "CATEGORICAL_COLUMNS",
     "COLUMNS",
     "COLUMN_KINDS",
+    "COMMUNITY_ID",
+    "CREATED_AT",
     "FIELD_TO_COLUMN",
+    "FIRST_CONTACT_TYPE",
+    "IS_DELETED",
+    "NOT_PROSPECT",
     "PII_COLUMNS",
+    "PROSPECT_ID",
+    "SMS_CONSENT",
+    "SOURCE_TITLE",
+    "STATUS",
     "column_name",
+    "is_missing",
 ]
 
 #: API field path (dots for nested objects) -> column name, in the documented order.
@@ -51,8 +72,8 @@ FIELD_TO_COLUMN: dict[str, str] = {
 #: The documented columns, in order. Fields the API adds later follow, alphabetically.
 COLUMNS: tuple[str, ...] = tuple(FIELD_TO_COLUMN.values())
 
-#: What each documented column holds. ``knock_data._frame`` maps each kind to one pandas dtype
-#: (its module docstring has the table).
+#: What each documented column holds. The frame builder maps each kind to one pandas dtype
+#: (``to_frame``'s docstring has the table).
 #:
 #: ``id`` and ``text``: text; ``category``: low-cardinality text; ``choices``: a list or a
 #: scalar from the API, kept as readable text; ``date``: a calendar day; ``timestamp``: an
@@ -95,6 +116,18 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(
 #: Columns holding a person's contact details or name (masked or dropped on export).
 PII_COLUMNS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "address")
 
+# The columns the analysis, the charts and the dashboard read, by name.
+PROSPECT_ID = FIELD_TO_COLUMN["prospectId"]
+COMMUNITY_ID = FIELD_TO_COLUMN["communityId"]
+AGENT_USERNAME = FIELD_TO_COLUMN["agent.username"]
+SOURCE_TITLE = FIELD_TO_COLUMN["source.title"]
+SMS_CONSENT = FIELD_TO_COLUMN["smsConsent"]
+IS_DELETED = FIELD_TO_COLUMN["isDeleted"]
+NOT_PROSPECT = FIELD_TO_COLUMN["notProspect"]
+CREATED_AT = FIELD_TO_COLUMN["createdAt"]
+FIRST_CONTACT_TYPE = FIELD_TO_COLUMN["firstContactType"]
+STATUS = FIELD_TO_COLUMN["status"]
+
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -115,3 +148,32 @@ def column_name(field_path: str) -> str:
         return known
     parts = (_CAMEL_BOUNDARY.sub("_", part).lower() for part in field_path.split("."))
     return "_".join(parts)
+
+
+def is_missing(value: object) -> bool:
+    """Whether one value is missing: ``None``, NaN, ``NaT`` or ``pd.NA``.
+
+    The one test of a missing cell for every layer. Text (even empty), numbers, booleans and
+    list-likes (a ``bedrooms`` list) are values, never missing; so is anything pandas cannot
+    judge.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT)]
+    [True, True, True, True]
+    >>> [is_missing(v) for v in ("", 0, False, ["1_BEDROOM"])]
+    [False, False, False, False]
+    """
+    if value is None:
+        return True
+    if isinstance(value, float):  # numpy's float64 too
+        return value != value
+    if isinstance(value, str | bytes | int):  # bool is an int
+        return False
+    import pandas as pd  # loaded already wherever frames exist
+
+    try:
+        return bool(pd.api.types.is_scalar(value) and pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # an object pandas cannot judge is a value
+        return False

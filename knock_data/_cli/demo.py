@@ -141,7 +141,7 @@ def run_demo(
 
     from knock_data._analysis import filter_prospects
     from knock_data._cli.report import breakdown_tables, write_charts
-    from knock_data._export import export_csv
+    from knock_data._frame import export_csv
     from knock_data._ids import read_ids
 
     out = out if out is not None else sys.stdout

@@ -14,7 +14,7 @@ from typing import Any
 
 from knock_data._cli.args import Commands, add_cache_option, positive_int, rate
 from knock_data._config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
-from knock_data._export import PII_CHOICES
+from knock_data._frame import PII_CHOICES
 
 __all__ = ["add_fetch"]
 
@@ -61,7 +61,7 @@ def add_fetch(commands: Commands) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     from knock_data._client import KnockClient
-    from knock_data._export import export_csv
+    from knock_data._frame import export_csv
     from knock_data._ids import read_ids
 
     try:

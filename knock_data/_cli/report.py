@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +9,7 @@ import pandas as pd
 
 from knock_data._analysis import consent_breakdown, funnel, source_breakdown, status_breakdown
 
-__all__ = ["CHART_NAMES", "breakdown_tables", "write_charts"]
-
-#: File stems of the charts :func:`write_charts` writes, in order.
-CHART_NAMES: tuple[str, ...] = ("status", "sources", "consent", "funnel", "leads_over_time")
+__all__ = ["breakdown_tables", "write_charts"]
 
 
 def breakdown_tables(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -56,27 +52,14 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     """
     import matplotlib.pyplot as plt
 
-    from knock_data._charts import (
-        plot_consent,
-        plot_funnel,
-        plot_leads_over_time,
-        plot_sources,
-        plot_status,
-    )
+    from knock_data._charts import CHARTS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    plots: tuple[Callable[..., Any], ...] = (
-        plot_status,
-        plot_sources,
-        plot_consent,
-        plot_funnel,
-        plot_leads_over_time,
-    )
     paths = []
-    for name, plot in zip(CHART_NAMES, plots, strict=True):
-        ax = plot(df)
-        path = out / f"{name}.png"
+    for chart in CHARTS:
+        ax: Any = chart.plot(df)  # on a new pyplot figure: ax.figure is a Figure
+        path = out / f"{chart.name}.png"
         try:
             ax.figure.savefig(path, dpi=dpi)
         finally:

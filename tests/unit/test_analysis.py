@@ -10,15 +10,18 @@ import pandas as pd
 import pytest
 
 from knock_data import (
+    DEFAULT_STAGES,
     ConfigurationError,
     consent_breakdown,
     filter_prospects,
     funnel,
     leads_over_time,
+    normalize_status,
     source_breakdown,
+    stage_of,
     status_breakdown,
 )
-from knock_data._analysis import DEFAULT_STAGES, KNOCK_STATUS_LABELS, normalize_status, stage_of
+from knock_data._analysis.statuses import KNOCK_STATUS_LABELS
 from tests.unit.prospect_frames import prospect_frame
 
 # Thirteen leads: every Knock status once, plus an unknown one and a missing one.
@@ -99,6 +102,22 @@ def test_every_knock_label_normalises_to_its_own_key() -> None:
 )
 def test_stage_of_each_status(status: str | None, stage: str) -> None:
     assert stage_of(status) == stage
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA, pd.NaT, np.nan])
+def test_every_kind_of_missing_status_is_missing(missing: object) -> None:
+    assert normalize_status(missing) is None
+    assert stage_of(missing) == "other"
+
+
+def test_default_stages_cannot_be_changed_by_accident_but_seed_your_own() -> None:
+    with pytest.raises(TypeError):
+        DEFAULT_STAGES["lead"] = ("new", "open")  # type: ignore[index]
+    assert stage_of("open") == "engaged"
+    mine = {**DEFAULT_STAGES, "toured": ("visited", "no_show")}
+    mine["engaged"] = tuple(s for s in DEFAULT_STAGES["engaged"] if s != "no_show")
+    assert stage_of("No Show", mine) == "toured"
+    assert funnel(frame_of_statuses(["no_show"]), mine).set_index("stage")["count"]["toured"] == 1
 
 
 # ---------------------------------------------------------------------------------------

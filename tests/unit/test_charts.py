@@ -17,6 +17,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 
+import knock_data as kd
 from knock_data import (
     ConfigurationError,
     filter_prospects,
@@ -27,15 +28,18 @@ from knock_data import (
     plot_status,
 )
 from knock_data._charts import (
-    _KNOWN_SOURCES,
+    CHART_NAMES,
+    CHARTS,
     CONSENT_COLORS,
     OTHER_COLOR,
-    _value_color,
+    chart_named,
     source_color,
     stage_color,
     status_color,
+    value_color,
 )
-from knock_data._cli.report import CHART_NAMES, breakdown_tables, write_charts
+from knock_data._charts.colors import _KNOWN_SOURCES
+from knock_data._cli.report import breakdown_tables, write_charts
 from tests.unit.prospect_frames import prospect_frame, sandbox_like_frame
 
 PLOTS: list[Callable[..., Axes]] = [
@@ -186,7 +190,7 @@ def test_lines_of_one_colour_get_different_dashes() -> None:
     seen: dict[str, str] = {}
     for i in range(1000):
         name = f"c{i:03d}"
-        color = _value_color("community_id", name)
+        color = value_color("community_id", name)
         if color in seen:
             pair = [seen[color], name]
             break
@@ -262,6 +266,55 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
     ]
     with pytest.raises(ConfigurationError, match="'week'"):
         plot_leads_over_time(df, freq="fortnight")
+
+
+def five_sources() -> pd.DataFrame:
+    """Sources A to E with 5, 4, 3, 2 and 1 leads, a week apart."""
+    rows = []
+    for n, source in zip([5, 4, 3, 2, 1], "ABCDE", strict=True):
+        for i in range(n):
+            day = f"2026-03-{2 + 7 * (i % 3):02d}T12:00:00Z"
+            rows.append({"source_title": source, "sms_consent": i % 2 == 0, "created_at": day})
+    return prospect_frame(rows)
+
+
+@pytest.mark.parametrize(
+    ("top", "expected"), [(2, ["A", "B", "Other (3 more)"]), (4, list("ABCDE"))]
+)
+def test_bars_stacks_and_lines_gather_the_rest_by_one_rule(top: int, expected: list[str]) -> None:
+    # The top N get their own bar or line and the rest one "Other (n more)"; a rest of a
+    # single source keeps its name instead (top=4 of 5).
+    df = five_sources()
+    assert ticks(plot_sources(df, top=top)) == expected
+    assert ticks(plot_consent(df, by="source_title", top=top)) == expected
+    lines = plot_leads_over_time(df, by="source_title", top=top)
+    assert [t.get_text().split(":")[0] for t in lines.get_legend().get_texts()] == expected
+    if "Other (3 more)" in expected:
+        other = lines.get_lines()[-1]
+        assert to_hex(other.get_color()) == OTHER_COLOR
+        assert other.get_ydata().sum() == 3 + 2 + 1
+
+
+@pytest.mark.parametrize("top", [0, -1, 2.5, "3", True])
+def test_top_must_be_a_whole_number_of_at_least_one(top: Any) -> None:
+    df = five_sources()
+    for draw in (
+        lambda: plot_sources(df, top=top),
+        lambda: plot_consent(df, by="source_title", top=top),
+        lambda: plot_leads_over_time(df, by="source_title", top=top),
+    ):
+        with pytest.raises(ConfigurationError, match="top must be a whole number"):
+            draw()
+    assert ticks(plot_sources(df, top=np.int64(1))) == ["A", "Other (4 more)"]
+
+
+def test_one_registry_lists_every_public_chart_once() -> None:
+    public = {getattr(kd, name) for name in kd.__all__ if name.startswith("plot_")}
+    assert {chart.plot for chart in CHARTS} == public
+    assert len(CHARTS) == len(public) == len(set(CHART_NAMES))
+    assert [chart.name for chart in CHARTS if chart.time_axis] == ["leads_over_time"]
+    with pytest.raises(ConfigurationError, match="'status', 'sources'"):
+        chart_named("pie")
 
 
 @pytest.mark.parametrize("plot", PLOTS)

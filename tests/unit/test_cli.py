@@ -11,7 +11,7 @@ import knock_data
 from knock_data._cli import main
 from knock_data._cli.app import _build_parser
 from knock_data._config import BASE_URLS
-from knock_data._export import PII_CHOICES
+from knock_data._frame import PII_CHOICES
 
 
 def test_console_script_points_to_main() -> None:

@@ -7,13 +7,18 @@ import io
 import re
 import threading
 from datetime import date, timedelta
+from typing import Any
 
+import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 import knock_data as kd
+from knock_data._charts import CHART_NAMES, chart_named
+from knock_data._dashboard.layout import TABS
+from knock_data._dashboard.render import ChartRenderer, rows_key
 from knock_data.sandbox import generate_prospects
 
 
@@ -37,12 +42,9 @@ def _consent_rate(df: pd.DataFrame) -> float:
     return float(df["sms_consent"].fillna(False).to_numpy(dtype=bool).mean())
 
 
-def _svg(dash: kd.Dashboard, chart: str) -> bytes:
-    return bytes(dash._images[chart].value)
-
-
-def _tabs(dash: kd.Dashboard):
-    return dash.widget.children[-1]
+def _charts_hidden(dash: kd.Dashboard) -> bool:
+    tabs = next(w for w in dash.widget.children if isinstance(w, widgets.Tab))
+    return tabs.layout.display == "none"
 
 
 def test_starts_with_everything_selected_and_shows_prospects(
@@ -70,9 +72,10 @@ def test_starts_with_everything_selected_and_shows_prospects(
     assert summary["leads"] == int((~deleted).sum())
     assert summary["prospects"] == len(expected) == summary["shown"]
     assert summary["sms_consent_rate"] == pytest.approx(_consent_rate(expected))
-    text = dash._summary_html.value
-    assert f"{summary['leads']:,}</b> leads" in text
-    assert f"{summary['sms_consent_rate']:.1%}" in text
+    text = dash.summary_text
+    assert text.startswith(f"{summary['leads']:,} leads · {summary['prospects']:,} prospects")
+    assert f"SMS consent {summary['sms_consent_rate']:.1%}" in text
+    assert dash.message is None
 
 
 def test_missing_values_get_their_own_option(dash: kd.Dashboard, frame: pd.DataFrame) -> None:
@@ -126,7 +129,7 @@ def test_labels_that_name_nothing_are_refused(
 def test_source_filter_narrows_rows_summary_and_charts(
     dash: kd.Dashboard, frame: pd.DataFrame
 ) -> None:
-    before_status = _svg(dash, "status")
+    before_status = dash.chart_svg("status")
     source = dash.controls["source"]
     keep = tuple(v for v in source.value if v in ("Zillow", "Property Website"))
     assert len(keep) == 2
@@ -143,8 +146,8 @@ def test_source_filter_narrows_rows_summary_and_charts(
     assert dash.summary["sms_consent_rate"] == pytest.approx(_consent_rate(expected))
     assert dash.filters()["sources"] == list(keep)
     assert dash.filters()["communities"] is None  # everything selected means no filter
-    assert _svg(dash, "status") != before_status
-    assert f"({len(expected):,})" in _svg(dash, "status").decode()  # the chart's total
+    assert dash.chart_svg("status") != before_status
+    assert f"({len(expected):,})" in dash.chart_svg("status").decode()  # the chart's total
 
 
 def test_deselecting_the_missing_option_drops_rows_without_a_source(
@@ -214,8 +217,7 @@ def test_created_range_edges_are_whole_utc_days_in_any_time_zone(frame: pd.DataF
     kept = set(dashboard.filtered["prospect_id"])
     assert {ids["first instant"], ids["last instant"]} <= kept
     assert not {ids["next day"], ids["day before"]} & kept
-    assert "2021-01-10 to 2021-01-10" in dashboard._created_label.value
-    assert "(1 day)" in dashboard._created_label.value
+    assert dashboard.filters()["created"] == (date(2021, 1, 10), date(2021, 1, 10))
     dashboard.close()
 
 
@@ -224,25 +226,25 @@ def test_no_rows_shows_a_plain_explanation(dash: kd.Dashboard) -> None:
 
     assert dash.filtered.empty
     assert dash.summary == {"leads": 0, "prospects": 0, "shown": 0, "sms_consent_rate": None}
-    assert dash._message.layout.display != "none"
-    assert "Nothing is selected under community" in dash._message.value
-    assert "Traceback" not in dash._message.value
-    assert _tabs(dash).layout.display == "none"
-    assert "n/a" in dash._summary_html.value
+    assert dash.message is not None
+    assert "Nothing is selected under community" in dash.message
+    assert "Traceback" not in dash.message
+    assert _charts_hidden(dash)
+    assert "SMS consent n/a" in dash.summary_text
 
     dash.controls["community"].value = tuple(v for _, v in dash.controls["community"].options)
-    assert dash._message.layout.display == "none"
-    assert _tabs(dash).layout.display != "none"
+    assert dash.message is None
+    assert not _charts_hidden(dash)
 
 
 def test_combination_with_no_rows_names_the_narrowed_filters(dash: kd.Dashboard) -> None:
     source, status = dash.controls["source"], dash.controls["status"]
-    with dash._batch():
-        dash.controls["created"].index = (0, 0)  # the first day only
-        source.value = source.value[-1:]
-        status.value = status.value[-1:]
+    dash.controls["created"].index = (0, 0)  # the first day only
+    source.value = source.value[-1:]
+    status.value = status.value[-1:]
     assert dash.filtered.empty
-    message = dash._message.value
+    message = dash.message
+    assert message is not None
     assert "source (1 of" in message
     assert "status (1 of" in message
     assert "created" in message
@@ -250,10 +252,10 @@ def test_combination_with_no_rows_names_the_narrowed_filters(dash: kd.Dashboard)
 
     dash.controls["include_not_prospect"].value = True  # still no row, other filters
     assert dash.filtered.empty
-    assert "not-a-prospect included" in dash._message.value
+    assert "not-a-prospect included" in str(dash.message)
     dash.controls["include_deleted"].value = True
     assert dash.filtered.empty
-    assert "excluded" not in dash._message.value  # nothing left out by the toggles
+    assert "excluded" not in str(dash.message)  # nothing left out by the toggles
 
 
 def test_reset_selects_everything_again(dash: kd.Dashboard) -> None:
@@ -282,17 +284,17 @@ def test_export_link_holds_export_csv_output_of_the_filtered_rows(
     assert payload == direct.read_bytes()
     back = pd.read_csv(io.BytesIO(payload), encoding="utf-8-sig", dtype={"prospect_id": str})
     assert back["prospect_id"].tolist() == dash.filtered["prospect_id"].tolist()
-    assert f"Download {len(dash.filtered):,} rows" in dash._export_link.value
+    assert f"Download {len(dash.filtered):,} rows" in dash.export_link
 
     dash.controls["include_not_prospect"].value = True
-    assert dash._export_link.value == ""  # a stale link never outlives the filters
+    assert dash.export_link == ""  # a stale link never outlives the filters
 
 
 @pytest.mark.parametrize("pii", ["mask", "drop"])
 def test_export_writes_personal_data_as_export_csv_does(
     dash: kd.Dashboard, pii: str, tmp_path
 ) -> None:
-    dash._export_pii.value = pii
+    dash.export_pii = pii
     link = dash.prepare_export()
     payload = base64.b64decode(link.split("base64,")[1].split('"')[0])
     direct = tmp_path / "direct.csv"
@@ -307,22 +309,29 @@ def test_export_writes_personal_data_as_export_csv_does(
         assert "email" not in back.columns
         assert "phone" not in back.columns
 
-    dash._export_pii.value = "keep"
-    assert dash._export_link.value == ""  # a new choice needs a new export
+    dash.export_pii = "keep"
+    assert dash.export_link == ""  # a new choice needs a new export
+    with pytest.raises(kd.ConfigurationError, match="'keep', 'mask', 'drop'"):
+        dash.export_pii = "hide"
 
 
 def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) -> None:
-    sources_before = _svg(dash, "sources")
-    funnel_before = _svg(dash, "funnel")
+    sources_before = dash.chart_svg("sources")
+    funnel_before = dash.chart_svg("funnel")
+    assert dash.tab == "Funnel and status"
     dash.controls["community"].value = dash.controls["community"].value[:2]
-    assert _svg(dash, "funnel") != funnel_before
-    assert _svg(dash, "sources") == sources_before  # not drawn until its tab opens
+    assert dash.chart_svg("funnel") != funnel_before
+    assert dash.chart_svg("sources") == sources_before  # not drawn until its tab opens
 
-    _tabs(dash).selected_index = 1
-    assert _svg(dash, "sources") != sources_before
-    assert _svg(dash, "sources").lstrip().startswith(b"<?xml")
-    _tabs(dash).selected_index = 2
-    assert b"<svg" in _svg(dash, "leads_over_time")
+    dash.tab = "Sources & consent"
+    assert dash.chart_svg("sources") != sources_before
+    assert dash.chart_svg("sources").lstrip().startswith(b"<?xml")
+    dash.tab = "Leads over time"
+    assert b"<svg" in dash.chart_svg("leads_over_time")
+    with pytest.raises(kd.ConfigurationError, match="'Funnel and status', 'Sources & consent'"):
+        dash.tab = "Map"
+    with pytest.raises(kd.ConfigurationError, match="'status', 'sources'"):
+        dash.chart_svg("pie")
 
 
 def test_a_toggle_that_changes_no_row_does_not_redraw(
@@ -330,16 +339,19 @@ def test_a_toggle_that_changes_no_row_does_not_redraw(
 ) -> None:
     dashboard = kd.Dashboard(frame.assign(is_deleted=False))  # no deleted record at all
     drawn: list[str] = []
-    render = dashboard._render
-    monkeypatch.setattr(
-        dashboard, "_render", lambda chart, df: drawn.append(chart.name) or render(chart, df)
-    )
-    summary_before = dashboard._summary_html.value
+    render = ChartRenderer.render
+
+    def counted(renderer: ChartRenderer, chart: Any, df: pd.DataFrame) -> bytes:
+        drawn.append(chart.name)
+        return render(renderer, chart, df)
+
+    monkeypatch.setattr(ChartRenderer, "render", counted)
+    summary_before = dashboard.summary_text
 
     dashboard.controls["include_deleted"].value = True
 
     assert drawn == []
-    assert dashboard._summary_html.value != summary_before  # says deleted are included
+    assert dashboard.summary_text != summary_before  # says deleted are included
     dashboard.controls["status"].value = dashboard.controls["status"].value[:2]
     assert sorted(drawn) == ["funnel", "status"]  # a real change does redraw
     dashboard.refresh(force=True)
@@ -351,14 +363,16 @@ def test_redraws_leave_no_pyplot_figure_open(frame: pd.DataFrame) -> None:
     open_before = set(plt.get_fignums())
     dashboard = kd.Dashboard(frame)
     dashboard.controls["source"].value = dashboard.controls["source"].value[:1]
-    for index in (1, 2, 0):
-        _tabs(dashboard).selected_index = index
+    for tab in ("Sources & consent", "Leads over time", "Funnel and status"):
+        dashboard.tab = tab
     assert set(plt.get_fignums()) == open_before
     dashboard.close()
 
 
-def test_changes_from_several_threads_redraw_one_at_a_time(dash: kd.Dashboard) -> None:
-    community, tabs = dash.controls["community"], _tabs(dash)
+def test_changes_from_several_threads_redraw_one_at_a_time(
+    dash: kd.Dashboard, frame: pd.DataFrame
+) -> None:
+    community, tabs = dash.controls["community"], list(TABS)
     values = [value for _, value in community.options]
     errors: list[BaseException] = []
 
@@ -366,7 +380,7 @@ def test_changes_from_several_threads_redraw_one_at_a_time(dash: kd.Dashboard) -
         try:
             for step in range(12):
                 community.value = tuple(values[(start + step) % len(values) :])
-                tabs.selected_index = (start + step) % 3
+                dash.tab = tabs[(start + step) % 3]
         except Exception as exc:  # noqa: BLE001 - collected and reported below
             errors.append(exc)
 
@@ -377,11 +391,11 @@ def test_changes_from_several_threads_redraw_one_at_a_time(dash: kd.Dashboard) -
         thread.join()
 
     assert errors == []
-    final = kd.filter_prospects(dash._df, **dash.filters())
+    final = kd.filter_prospects(frame, **dash.filters())
     assert dash.filtered["prospect_id"].tolist() == final["prospect_id"].tolist()
     assert dash.summary["shown"] == len(final)
-    tabs.selected_index = 0
-    assert f"Lead funnel ({len(final):,} prospects)" in _svg(dash, "funnel").decode()
+    dash.tab = tabs[0]
+    assert f"Lead funnel ({len(final):,} prospects)" in dash.chart_svg("funnel").decode()
 
 
 def test_displays_itself_as_a_widget(dash: kd.Dashboard) -> None:
@@ -402,7 +416,7 @@ def test_refuses_a_frame_without_the_columns_it_needs(frame: pd.DataFrame) -> No
 def test_an_empty_frame_explains_itself(frame: pd.DataFrame) -> None:
     dashboard = kd.Dashboard(frame.iloc[0:0])
     assert dashboard.filtered.empty
-    assert "no rows" in dashboard._message.value.lower()
+    assert "no rows" in str(dashboard.message).lower()
     assert dashboard.controls["created"].disabled
     dashboard.close()
 
@@ -431,3 +445,32 @@ def test_statuses_use_knocks_labels_and_order_and_keep_unknown_ones(
     assert len(kept) == int((expected.to_numpy(dtype=bool) & prospects).sum()) > 0
     assert set(kept.dropna().astype(str)) <= {"Pending Review"}
     dashboard.close()
+
+
+def test_every_chart_of_the_registry_is_on_exactly_one_tab() -> None:
+    on_tabs = [name for names in TABS.values() for name in names]
+    assert sorted(on_tabs) == sorted(CHART_NAMES)
+
+
+def test_the_renderer_keeps_charts_per_rows_and_forgets_the_oldest(
+    frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renderer = ChartRenderer(cache_size=2)
+    drawn: list[str] = []
+    render = ChartRenderer.render
+    monkeypatch.setattr(
+        ChartRenderer,
+        "render",
+        lambda self, chart, df: drawn.append(chart.name) or render(self, chart, df),
+    )
+    funnel = chart_named("funnel")
+    parts = [frame.iloc[i * 100 : (i + 1) * 100] for i in range(3)]
+    keys = [rows_key(part) for part in parts]
+    first = renderer.svg(funnel, keys[0], parts[0])
+    assert renderer.svg(funnel, keys[0], parts[0]) is first  # kept, not drawn again
+    renderer.svg(funnel, keys[1], parts[1])
+    renderer.svg(funnel, keys[2], parts[2])  # the third set pushes out the first
+    assert len(drawn) == 3
+    assert renderer.svg(funnel, keys[0], parts[0]).startswith(b"<?xml")
+    assert len(drawn) == 4  # drawn again
+    renderer.close()

@@ -238,7 +238,7 @@ def test_mask_hides_every_original_value(tmp_path: Path) -> None:
 
 
 def test_mask_odd_values() -> None:
-    from knock_data._export import _mask_address, _mask_email, _mask_name, _mask_phone
+    from knock_data._frame.export import _mask_address, _mask_email, _mask_name, _mask_phone
 
     assert _mask_email("no-at-sign") == "***"
     assert _mask_email("a@b@example.com") == "***@example.com"

@@ -12,7 +12,7 @@ import pytest
 
 import knock_data as kd
 from knock_data import RecordError, to_frame
-from knock_data._frame import empty_dtypes
+from knock_data._frame.columns import empty_dtypes
 from knock_data._schema import CATEGORICAL_COLUMNS, COLUMN_KINDS, COLUMNS, FIELD_TO_COLUMN
 from knock_data.sandbox import EXAMPLE_PROSPECT, generate_prospects
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import itertools
+import re
 import subprocess
 import sys
 import tomllib
@@ -14,6 +18,7 @@ import pytest
 import knock_data
 
 EXPECTED = [
+    "DEFAULT_STAGES",
     "AuthenticationError",
     "ConfigurationError",
     "Dashboard",
@@ -31,6 +36,7 @@ EXPECTED = [
     "filter_prospects",
     "funnel",
     "leads_over_time",
+    "normalize_status",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
@@ -39,6 +45,7 @@ EXPECTED = [
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
@@ -47,7 +54,9 @@ EXPECTED = [
 
 def test_all_is_pinned_and_sorted() -> None:
     assert knock_data.__all__ == EXPECTED
-    assert sorted(knock_data.__all__) == knock_data.__all__
+    # sorted as ruff's RUF022 sorts: CONSTANTS, then Classes, then everything else
+    group = {name: 0 if name.isupper() else 1 if name[0].isupper() else 2 for name in EXPECTED}
+    assert sorted(EXPECTED, key=lambda name: (group[name], name)) == knock_data.__all__
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -56,11 +65,30 @@ def test_every_public_name_resolves_and_is_documented(name: str) -> None:
     if name == "__version__":
         assert isinstance(value, str)
         return
+    if not callable(value) and not inspect.ismodule(value):
+        # A constant has no docstring of its own (inspect.getdoc would give its type's):
+        # its documentation is the ``#:`` comment above its definition.
+        assert constant_comment(name), f"knock_data.{name} has no #: comment"
+        return
     # Its own docstring: inspect.getdoc falls back to a parent class's, and @dataclass
     # writes the signature into a class that has none.
     doc = value.__doc__
     assert doc, f"knock_data.{name} has no docstring"
     assert not doc.startswith(f"{name}("), f"knock_data.{name} has no docstring"
+
+
+def constant_comment(name: str) -> str:
+    """The ``#:`` lines above ``name``'s definition in the module ``_LAZY`` names for it."""
+    module = importlib.import_module(knock_data._LAZY[name])
+    path = Path(module.__file__ or "")
+    sources = sorted(path.parent.glob("*.py")) if path.name == "__init__.py" else [path]
+    for source in sources:
+        lines = source.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines):
+            if re.match(rf"{name}\s*[:=]", line):
+                above = list(itertools.takewhile(lambda s: s.startswith("#:"), lines[:i][::-1]))
+                return "\n".join(reversed(above))
+    raise AssertionError(f"knock_data.{name} is not defined in {module.__name__}")
 
 
 def test_lazy_names_are_exactly_the_public_ones_not_imported_eagerly() -> None:
@@ -86,7 +114,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
         knock_data.nope  # noqa: B018
 
 
-CLASSES = [n for n in EXPECTED if n[0].isupper()]
+CLASSES = [n for n in EXPECTED if n[0].isupper() and not n.isupper()]  # CamelCase
 
 
 @pytest.mark.parametrize("name", CLASSES)

@@ -1,43 +1,7 @@
 """Write prospect frames to files: spreadsheet-safe CSV and typed parquet, with PII options.
 
-CSV (:func:`export_csv`) is for people and spreadsheets:
-
-- UTF-8 with a byte-order mark, so Excel reads accents right; comma separated, CRLF line
-  ends (RFC 4180), no index column; values holding commas, quotes or line breaks are quoted,
-  so ``pandas.read_csv`` gives them back unchanged.
-- Timestamps in ISO 8601 with microseconds and offset (``2021-10-14T18:10:34.515181+00:00``),
-  calendar days as ``2021-11-15``; booleans ``True``/``False``; missing values empty; whole
-  dollar amounts without a trailing ``.0``.
-- **Formula injection is neutralised** (OWASP's CSV-injection guidance). Prospects type their
-  own names into web forms, and a spreadsheet runs a cell that begins with ``=``, ``+``,
-  ``-``, ``@``, a tab or a carriage return as a formula. Such a text cell (and a header) is
-  written with a leading apostrophe: ``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``, which
-  Excel and LibreOffice show as text. Leading spaces or line breaks before one of those
-  characters, and their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), count too.
-- **A plain number is left alone**, even with a sign: an E.164 phone such as
-  ``+10551234567`` holds nothing but digits, so no spreadsheet can run anything from it, and
-  it stays exactly ``+10551234567`` in the file and for ``read_csv``. Opened in a spreadsheet
-  it becomes the number 10551234567 (the ``+`` read as a sign), every digit visible; to see
-  the ``+``, import the phone column as *Text* (LibreOffice: the column type in the Text
-  Import dialog; Excel: *Data > From Text/CSV*, then set the column to Text).
-
-Parquet (:func:`to_parquet`) is for data: it keeps every dtype of
-:func:`knock_data.to_frame` (``pandas.read_parquet`` gives the same frame back; on pandas 2
-with ``pd.options.mode.string_storage = "pyarrow"`` for Arrow-backed text) and needs no
-neutralising, since no spreadsheet runs it.
-
-Personal data, the same for both (the columns of ``knock_data._schema.PII_COLUMNS``):
-
-=========  =========================================================================
-``pii``    effect
-=========  =========================================================================
-``keep``   everything as fetched (the default)
-``mask``   ``email`` keeps its domain (``***@example.com``); ``phone`` keeps its last two
-           digits (``*********67``, one star per hidden digit); ``first_name`` and
-           ``last_name`` keep their initial (``O.``); ``address`` loses its numbers
-           (``*** Oak St``). Missing stays missing.
-``drop``   those five columns are left out
-=========  =========================================================================
+:func:`export_csv`'s docstring has the rules of the CSV and the table of ``pii`` choices; the
+personal-data columns are ``knock_data._schema.PII_COLUMNS``.
 """
 
 from __future__ import annotations
@@ -46,12 +10,11 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import PII_COLUMNS
+from knock_data._schema import PII_COLUMNS, is_missing
 
 __all__ = ["PII_CHOICES", "export_csv", "to_parquet"]
 
@@ -81,7 +44,7 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
         The file to write; missing parent directories are created.
     pii
         ``"keep"`` (default), ``"mask"`` or ``"drop"`` the personal-data columns (email,
-        phone, first and last name, street address). See :mod:`knock_data._export`.
+        phone, first and last name, street address); see Notes.
 
     Returns
     -------
@@ -92,6 +55,47 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     ------
     knock_data.ConfigurationError
         ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+
+    Notes
+    -----
+    The CSV is for people and spreadsheets:
+
+    - UTF-8 with a byte-order mark, so Excel reads accents right; comma separated, CRLF line
+      ends (RFC 4180), no index column; values holding commas, quotes or line breaks are quoted,
+      so ``pandas.read_csv`` gives them back unchanged.
+    - Timestamps in ISO 8601 with microseconds and offset (``2021-10-14T18:10:34.515181+00:00``),
+      calendar days as ``2021-11-15``; booleans ``True``/``False``; missing values empty; whole
+      dollar amounts without a trailing ``.0``.
+    - **Formula injection is neutralised** (OWASP's CSV-injection guidance). Prospects type their
+      own names into web forms, and a spreadsheet runs a cell that begins with ``=``, ``+``,
+      ``-``, ``@``, a tab or a carriage return as a formula. Such a text cell (and a header) is
+      written with a leading apostrophe: ``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``, which
+      Excel and LibreOffice show as text. Leading spaces or line breaks before one of those
+      characters, and their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), count too.
+    - **A plain number is left alone**, even with a sign: an E.164 phone such as
+      ``+10551234567`` holds nothing but digits, so no spreadsheet can run anything from it, and
+      it stays exactly ``+10551234567`` in the file and for ``read_csv``. Opened in a spreadsheet
+      it becomes the number 10551234567 (the ``+`` read as a sign), every digit visible; to see
+      the ``+``, import the phone column as *Text* (LibreOffice: the column type in the Text
+      Import dialog; Excel: *Data > From Text/CSV*, then set the column to Text).
+
+    Parquet (:func:`to_parquet`) is for data: it keeps every dtype of
+    :func:`knock_data.to_frame` (``pandas.read_parquet`` gives the same frame back; on pandas 2
+    with ``pd.options.mode.string_storage = "pyarrow"`` for Arrow-backed text) and needs no
+    neutralising, since no spreadsheet runs it.
+
+    Personal data, the same for both:
+
+    =========  =========================================================================
+    ``pii``    effect
+    =========  =========================================================================
+    ``keep``   everything as fetched (the default)
+    ``mask``   ``email`` keeps its domain (``***@example.com``); ``phone`` keeps its last two
+               digits (``*********67``, one star per hidden digit); ``first_name`` and
+               ``last_name`` keep their initial (``O.``); ``address`` loses its numbers
+               (``*** Oak St``). Missing stays missing.
+    ``drop``   those five columns are left out
+    =========  =========================================================================
 
     Examples
     --------
@@ -194,7 +198,7 @@ def _apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
 def _mask_column(values: pd.Series, masker: Callable[[str], str]) -> pd.Series:
     text = values.astype(_STRING)
     return pd.Series(
-        [None if pd.isna(v) else masker(v) for v in text],
+        [None if is_missing(v) else masker(v) for v in text],
         index=values.index,
         dtype=_STRING,
         name=values.name,
@@ -269,17 +273,10 @@ def _as_text(series: pd.Series) -> pd.Series:
         return series.astype(object).astype(_STRING)
     # object or anything else: text as str() spells it, missing stays missing
     return pd.Series(
-        [None if _is_missing(v) else str(v) for v in series],
+        [None if is_missing(v) else str(v) for v in series],
         index=series.index,
         dtype=_STRING,
     )
-
-
-def _is_missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-likes are values, not missing
-        return False
 
 
 def _neutralise(text: pd.Series) -> pd.Series:

@@ -1,0 +1,180 @@
+"""Which rows to keep: Knock's prospects and leads, narrowed by value and by created date."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from knock_data._analysis._codes import factorize, require_column
+from knock_data._analysis.periods import created_utc
+from knock_data._analysis.statuses import normalize_status
+from knock_data._exceptions import ConfigurationError
+from knock_data._schema import (
+    AGENT_USERNAME,
+    COMMUNITY_ID,
+    IS_DELETED,
+    NOT_PROSPECT,
+    SOURCE_TITLE,
+    STATUS,
+    is_missing,
+)
+
+__all__ = ["filter_prospects"]
+
+_PARTIAL_DATE = re.compile(r"^\s*\d{4}(-\d{1,2}(-\d{1,2})?)?\s*$")
+
+
+def _as_values(arg: object, name: str) -> list[Any] | None:
+    if arg is None:
+        return None
+    if isinstance(arg, str) or not isinstance(arg, Iterable):
+        return [arg]
+    return list(arg)
+
+
+def _isin(series: pd.Series, wanted: list[Any]) -> np.ndarray:
+    """Rows whose value is one of ``wanted`` (``None`` in ``wanted`` selects missing ones)."""
+    want_na = any(is_missing(v) for v in wanted)
+    present = [v for v in wanted if not is_missing(v)]
+    codes, uniques = factorize(series)
+    keep = np.array(
+        [(want_na if is_missing(v) else v in present or str(v) in present) for v in uniques],
+        dtype=bool,
+    )
+    return keep[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def _bound(value: object, *, end: bool) -> tuple[pd.Timestamp, bool] | None:
+    """A ``created`` bound as a UTC timestamp and whether it is exclusive (a whole period)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _PARTIAL_DATE.match(value):
+        # "2026", "2026-03" or "2026-03-15": the whole year, month or day, as pandas'
+        # partial-string indexing reads them.
+        period = pd.Period(value.strip())
+        if end:
+            return (period + 1).start_time.tz_localize("UTC"), True
+        return period.start_time.tz_localize("UTC"), False
+    if isinstance(value, date) and not isinstance(value, datetime):
+        start = pd.Timestamp(value).tz_localize("UTC")
+        return (start + pd.Timedelta(days=1), True) if end else (start, False)
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"created bound {value!r} is not a date or timestamp.",
+            hint="Use dates, timestamps or strings such as '2026-03-01' or "
+            "'2026-03-01T18:00:00-06:00'.",
+        ) from exc
+    if stamp is pd.NaT:
+        raise ConfigurationError(f"created bound {value!r} is not a date or timestamp.")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp, False
+
+
+def filter_prospects(
+    df: pd.DataFrame,
+    *,
+    communities: Iterable[Any] | str | None = None,
+    sources: Iterable[Any] | str | None = None,
+    statuses: Iterable[Any] | str | None = None,
+    agents: Iterable[Any] | str | None = None,
+    created: Sequence[Any] | None = None,
+    include_deleted: bool = False,
+    include_not_prospect: bool = False,
+) -> pd.DataFrame:
+    """The rows Knock counts as prospects, optionally narrowed further.
+
+    Knock's definitions: *leads* are all records, including those marked not a prospect;
+    *prospects* exclude records marked not a prospect and deleted records. By default this
+    returns prospects; ``include_not_prospect=True`` (and ``include_deleted=False``) gives
+    Knock's leads. A missing ``is_deleted``/``not_prospect`` counts as ``False``.
+
+    Parameters
+    ----------
+    df
+        A prospect frame (see :func:`knock_data.to_frame`).
+    communities, sources, agents
+        Keep rows whose ``community_id``, ``source_title`` or ``agent_username`` is one of
+        these (one value or a list; ``None`` inside the list keeps missing values).
+        ``None`` (the default) keeps all; an empty list keeps none.
+    statuses
+        Keep these statuses, however they are spelt (``"Applied (Leased)"`` matches
+        ``applied_leased``).
+    created
+        ``(start, end)``, both inclusive, either may be ``None``. Dates, timestamps or
+        strings; a date-only string or ``datetime.date`` covers that whole day (``"2026-03"``
+        the whole month), a naive timestamp is UTC.
+    include_deleted, include_not_prospect
+        Keep deleted records / records marked not a prospect.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows (a copy), columns and dtypes unchanged (categoricals keep all
+        their categories).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import knock_data as kd
+    >>> df = pd.DataFrame({
+    ...     "status": ["new", "Visited", "lost"],
+    ...     "is_deleted": pd.array([False, False, True], dtype="boolean"),
+    ...     "not_prospect": pd.array([False, None, False], dtype="boolean"),
+    ...     "created_at": pd.to_datetime(["2026-03-01", "2026-03-15", "2026-04-01"], utc=True),
+    ... })
+    >>> len(kd.filter_prospects(df)), len(kd.filter_prospects(df, include_deleted=True))
+    (2, 3)
+    >>> march = kd.filter_prospects(df, statuses="visited", created=("2026-03", "2026-03"))
+    >>> march["status"].tolist()
+    ['Visited']
+    """
+    what = "filter_prospects"
+    if not isinstance(df, pd.DataFrame):
+        raise ConfigurationError(f"{what} needs a pandas DataFrame, got {type(df).__name__}.")
+    keep = np.ones(len(df), dtype=bool)
+    if not include_deleted:
+        keep &= ~require_column(df, IS_DELETED, what).fillna(False).to_numpy(dtype=bool)
+    if not include_not_prospect:
+        keep &= ~require_column(df, NOT_PROSPECT, what).fillna(False).to_numpy(dtype=bool)
+    for column, arg, name in (
+        (COMMUNITY_ID, communities, "communities"),
+        (SOURCE_TITLE, sources, "sources"),
+        (AGENT_USERNAME, agents, "agents"),
+    ):
+        wanted = _as_values(arg, name)
+        if wanted is not None:
+            keep &= _isin(require_column(df, column, what), wanted)
+    wanted_status = _as_values(statuses, "statuses")
+    if wanted_status is not None:
+        keys = {normalize_status(s) for s in wanted_status}
+        codes, uniques = factorize(require_column(df, STATUS, what))
+        hit = np.array([normalize_status(v) in keys for v in uniques], dtype=bool)
+        keep &= hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+    if created is not None:
+        if isinstance(created, str) or not isinstance(created, Sequence) or len(created) != 2:
+            raise ConfigurationError(
+                f"created must be a (start, end) pair, got {created!r}.",
+                hint="For example created=('2026-01-01', '2026-03-31') or (None, '2026-03').",
+            )
+        start = _bound(created[0], end=False)
+        stop = _bound(created[1], end=True)
+        if (
+            start is not None
+            and stop is not None
+            and (start[0] > stop[0] or (start[0] == stop[0] and stop[1]))
+        ):
+            raise ConfigurationError(f"created starts after it ends: {tuple(created)!r}.")
+        stamps = created_utc(df, what)
+        if start is not None:
+            keep &= (stamps >= start[0]).fillna(False).to_numpy(dtype=bool)
+        if stop is not None:
+            upper = stamps < stop[0] if stop[1] else stamps <= stop[0]
+            keep &= upper.fillna(False).to_numpy(dtype=bool)
+    return df.loc[keep].copy()

@@ -1,0 +1,53 @@
+"""The charts layer: prospect frames drawn with matplotlib's object-oriented API.
+
+Every ``plot_*`` function takes a prospect frame and an optional ``ax``. Without one it opens
+a new pyplot figure and returns its Axes, as ``DataFrame.plot`` does, so a notebook shows the
+chart at the end of the cell; in a script, save it with ``ax.figure.savefig(...)`` and close
+it with ``plt.close(ax.figure)``. No function calls ``plt.show()``, none leaves open a figure
+it does not return, and none fetches: each draws what the analysis layer computes.
+
+The modules: ``colors.py`` (a fixed colour per value), ``_text.py`` (labels and titles),
+``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
+charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``) and ``registry.py``,
+the one list of charts that the report and the dashboard both read.
+"""
+
+from __future__ import annotations
+
+from knock_data._charts.breakdowns import NO_SOURCE, plot_consent, plot_sources, plot_status
+from knock_data._charts.colors import (
+    CONSENT_COLORS,
+    MISSING_COLOR,
+    OTHER_COLOR,
+    STAGE_COLORS,
+    STATUS_COLORS,
+    source_color,
+    stage_color,
+    status_color,
+    value_color,
+)
+from knock_data._charts.funnel import plot_funnel
+from knock_data._charts.over_time import plot_leads_over_time
+from knock_data._charts.registry import CHART_NAMES, CHARTS, Chart, chart_named
+
+__all__ = [
+    "CHARTS",
+    "CHART_NAMES",
+    "CONSENT_COLORS",
+    "MISSING_COLOR",
+    "NO_SOURCE",
+    "OTHER_COLOR",
+    "STAGE_COLORS",
+    "STATUS_COLORS",
+    "Chart",
+    "chart_named",
+    "plot_consent",
+    "plot_funnel",
+    "plot_leads_over_time",
+    "plot_sources",
+    "plot_status",
+    "source_color",
+    "stage_color",
+    "status_color",
+    "value_color",
+]

@@ -1,0 +1,63 @@
+"""The Axes every chart draws on, the "no data" picture, and labelled horizontal bars."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+
+from knock_data._charts._text import NO_DATA, count_label, short_label
+
+__all__ = ["barh", "new_axes", "no_data"]
+
+
+def new_axes(ax: Axes | None, n_bars: int = 5, width: float = 8.0) -> Axes:
+    """The caller's Axes, or a new one on a new pyplot figure (shown by notebooks).
+
+    A new figure grows with the number of bars, so labels never overlap.
+    """
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt  # only when a figure is made: pyplot picks a backend
+
+    height = min(max(2.0 + 0.42 * n_bars, 3.0), 14.0)
+    _, created = plt.subplots(figsize=(width, height), layout="constrained")
+    return created
+
+
+def no_data(ax: Axes, title: str) -> Axes:
+    """A chart that says there is nothing to show, under its usual title."""
+    ax.set_title(title)
+    ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="#636363")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def barh(
+    ax: Axes,
+    labels: Sequence[str],
+    counts: Sequence[int],
+    shares: Sequence[float],
+    colors: Sequence[str],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str = "",
+) -> Axes:
+    """Horizontal bars, first on top, each labelled with its count and percentage."""
+    y = np.arange(len(labels))
+    bars = ax.barh(y, counts, color=list(colors), edgecolor="white")
+    ax.bar_label(
+        bars, labels=[count_label(c, s) for c, s in zip(counts, shares, strict=True)], padding=3
+    )
+    ax.set_yticks(y, [short_label(label) for label in labels])
+    ax.invert_yaxis()
+    top = max(counts) if len(counts) else 0
+    ax.set_xlim(0, max(top, 1) * 1.3)  # room for the labels
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

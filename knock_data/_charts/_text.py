@@ -1,0 +1,69 @@
+"""The words on the charts: category labels, what the rows are called, counts with shares."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+
+from knock_data._schema import IS_DELETED, NOT_PROSPECT
+
+__all__ = ["NO_DATA", "count_label", "count_rows", "plural", "row_noun", "short_label"]
+
+#: What a chart with no rows says instead.
+NO_DATA = "No leads to show"
+_LABEL_WIDTH = 28  # characters per line of a category label
+
+
+def short_label(text: object, width: int = _LABEL_WIDTH, lines: int = 2) -> str:
+    """A category label wrapped to ``lines`` lines of ``width``, cut with an ellipsis.
+
+    Line breaks already in ``text`` are kept (each part wrapped on its own); ``$`` is
+    escaped so that matplotlib does not read it as mathtext.
+
+    Examples
+    --------
+    >>> short_label("Apartment Guide and a very long listing site name", width=20)
+    'Apartment Guide and\\na very long listing…'
+    """
+    parts = []
+    for part in str(text).split("\n"):
+        wrapped = textwrap.wrap(part, width=width) or [""]
+        if len(wrapped) > lines:
+            wrapped = wrapped[:lines]
+            wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
+        parts.extend(wrapped)
+    return "\n".join(parts).replace("$", r"\$")
+
+
+def row_noun(df: pd.DataFrame) -> str:
+    """What the rows are, by Knock's definitions, for titles.
+
+    Prospects exclude deleted and not-a-prospect records; leads include not-a-prospect
+    records but not deleted ones; with deleted records in, the rows are just records.
+    """
+
+    def any_true(column: str) -> bool:
+        return column in df.columns and bool(df[column].fillna(False).astype(bool).any())
+
+    if any_true(IS_DELETED):
+        return "records"
+    if any_true(NOT_PROSPECT) or NOT_PROSPECT not in df.columns:
+        return "leads"
+    return "prospects"
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless one: "1 source", "12 sources"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def count_rows(noun: str, n: int) -> str:
+    """``n`` rows counted with their plural ``noun``: "1 prospect", "1,826 prospects"."""
+    return plural(n, noun.removesuffix("s"))
+
+
+def count_label(count: int, share: float) -> str:
+    """A bar's label: ``1,234 (12.3%)``, or just the count when there is no share."""
+    return f"{count:,} ({share:.1%})" if np.isfinite(share) else f"{count:,}"

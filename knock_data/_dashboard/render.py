@@ -1,0 +1,127 @@
+"""The charts drawn to SVG on figures the dashboard owns, and kept per set of rows shown.
+
+Figures here are never registered with pyplot, so nothing is left open and nothing is
+shown twice by the inline backend. Each chart of the registry (``knock_data._charts.CHARTS``)
+has its own figure of a fixed size with fixed margins: a layout engine would measure every
+label on every redraw and triple the drawing time, and the charts wrap category labels to a
+bounded width, so margins that fit the widest label are enough. SVG is written with text
+left to the browser (three times faster than rasterising it, and sharp at any zoom).
+Rendered charts are kept per set of rows shown, so undoing a filter change costs nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections import OrderedDict
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from knock_data._charts import CHARTS, Chart
+from knock_data._exceptions import KnockError
+from knock_data._schema import CREATED_AT
+
+__all__ = ["CACHE_SIZE", "ChartRenderer", "period_for", "rows_key"]
+
+#: Rendered sets of rows kept, so that undoing a change redraws at once.
+CACHE_SIZE = 32
+
+# Size in inches and margins in inches (left, right, bottom, top), by chart shape.
+_BARS = ((6.0, 3.8), (2.05, 0.45, 0.55, 0.35))
+_TIME_AXIS = ((12.0, 3.4), (0.75, 0.2, 0.6, 0.35))
+
+
+def period_for(df: pd.DataFrame) -> str:
+    """The period of a time chart's bars: days for a few weeks of leads, weeks up to two
+    years, months beyond (a name of ``PERIODS``)."""
+    created = df[CREATED_AT]
+    if created.notna().sum() < 2:
+        return "day"
+    span = created.max() - created.min()
+    if span <= pd.Timedelta(days=62):
+        return "day"
+    if span <= pd.Timedelta(days=731):
+        return "week"
+    return "month"
+
+
+def rows_key(shown: pd.DataFrame) -> bytes:
+    """A digest of which rows (by position in the frame) are shown."""
+    positions = np.ascontiguousarray(shown.index.to_numpy(dtype=np.int64))
+    return hashlib.blake2b(positions.tobytes(), digest_size=16).digest()
+
+
+class ChartRenderer:
+    """Draws charts as SVG, each on a figure of its own, and keeps what it drew per rows key.
+
+    Parameters
+    ----------
+    charts
+        The charts to draw (default: every chart of the registry).
+    cache_size
+        How many sets of rows to keep rendered charts for (least recently used go first).
+    """
+
+    def __init__(self, charts: Iterable[Chart] = CHARTS, *, cache_size: int = CACHE_SIZE) -> None:
+        self._figures = {
+            chart.name: Figure(figsize=(_TIME_AXIS if chart.time_axis else _BARS)[0])
+            for chart in charts
+        }
+        self._cache: OrderedDict[bytes, dict[str, bytes]] = OrderedDict()
+        self._cache_size = cache_size
+
+    def svg(self, chart: Chart, rows: bytes, df: pd.DataFrame) -> bytes:
+        """``chart`` of ``df`` (whose rows ``rows`` names), drawn now or kept from before."""
+        images = self._cache.get(rows)
+        if images is None:
+            images = self._cache[rows] = {}
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(rows)
+        svg = images.get(chart.name)
+        if svg is None:
+            svg = images[chart.name] = self.render(chart, df)
+        return svg
+
+    def forget(self, rows: bytes) -> None:
+        """Drop what was kept for ``rows`` (the next :meth:`svg` draws again)."""
+        self._cache.pop(rows, None)
+
+    def render(self, chart: Chart, df: pd.DataFrame) -> bytes:
+        """Draw ``chart`` of ``df`` on its figure and return the SVG.
+
+        A chart that cannot be drawn (a :class:`knock_data.KnockError`) says why in its own
+        place; the other charts still draw.
+        """
+        figure = self._figures[chart.name]
+        figure.clear()
+        ax = figure.add_subplot()
+        (width, height), (left, right, bottom, top) = _TIME_AXIS if chart.time_axis else _BARS
+        figure.subplots_adjust(
+            left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
+        )
+        try:
+            if chart.time_axis:
+                chart.plot(df, ax=ax, freq=period_for(df))
+            else:
+                chart.plot(df, ax=ax)
+        except KnockError as exc:
+            ax.clear()
+            ax.set_axis_off()
+            ax.text(0.5, 0.5, f"{chart.title}: {exc}", ha="center", va="center", wrap=True)
+        buffer = io.BytesIO()
+        with rc_context({"svg.fonttype": "none"}):  # text stays text: the browser draws it
+            figure.savefig(buffer, format="svg", facecolor="white", metadata={"Date": None})
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        """Free the figures and what was kept."""
+        for figure in self._figures.values():
+            figure.clear()
+        self._figures.clear()
+        self._cache.clear()

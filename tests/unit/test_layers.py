@@ -1,0 +1,63 @@
+"""Layers only call downwards: records -> DataFrame -> analysis -> charts -> widgets.
+
+Read from the source (every ``import``, at the top of a module or inside a function), so a
+backward or sideways import fails here before it becomes a cycle or a chart that fetches.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import knock_data
+
+PACKAGE = Path(knock_data.__file__).resolve().parent
+
+# Each layer and the knock_data modules it may import, besides its own.
+BELOW: dict[str, set[str]] = {
+    "_schema": set(),
+    "_frame": {"_schema", "_exceptions"},
+    "_analysis": {"_schema", "_exceptions"},
+    "_charts": {"_analysis", "_schema", "_exceptions"},
+    "_dashboard": {"_charts", "_analysis", "_frame", "_schema", "_exceptions"},
+}
+# Libraries a layer must not touch: the analysis neither plots nor fetches, a chart never
+# fetches, and only the dashboard draws widgets.
+FORBIDDEN: dict[str, set[str]] = {
+    "_frame": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
+    "_analysis": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
+    "_charts": {"ipywidgets", "requests", "requests_cache"},
+    "_dashboard": {"requests", "requests_cache"},
+}
+
+
+def layer_files(layer: str) -> list[Path]:
+    folder = PACKAGE / layer
+    return sorted(folder.glob("*.py")) if folder.is_dir() else [PACKAGE / f"{layer}.py"]
+
+
+def imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, by its full dotted name."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", list(BELOW))
+def test_a_layer_imports_only_the_layers_below_it(layer: str) -> None:
+    allowed = BELOW[layer] | {layer}
+    files = layer_files(layer)
+    assert files
+    for path in files:
+        for name in imports(path):
+            parts = name.split(".")
+            if parts[0] == "knock_data":
+                below = parts[1] if len(parts) > 1 else "knock_data"
+                assert below in allowed, f"{path.name} imports {name}"
+            assert parts[0] not in FORBIDDEN.get(layer, set()), f"{path.name} imports {name}"
