@@ -25,22 +25,27 @@ from typing import TYPE_CHECKING, Any
 
 from knock_data._exceptions import (
     AuthenticationError,
+    BadResponse,
     ConfigurationError,
+    ConnectionFailed,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
     ProspectNotFound,
     RateLimited,
     RecordError,
+    ServerError,
+    Timeout,
 )
 
 # name -> private module that defines it; imported on first attribute access so that the
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
 _LAZY: dict[str, str] = {
     # HTTP + cache -> records
-    "FetchResult": "knock_data._client",
-    "KnockClient": "knock_data._client",
-    "read_ids": "knock_data._ids",
+    "FetchResult": "knock_data._fetch.result",
+    "KnockClient": "knock_data._fetch.client",
+    "RetryPolicy": "knock_data._fetch.retry",
+    "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -70,7 +75,9 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "DEFAULT_STAGES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -80,6 +87,9 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
@@ -123,10 +133,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_sources,
         plot_status,
     )
-    from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.result import FetchResult
+    from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
-    from knock_data._ids import read_ids
 
 
 def _show_as_public(value: Any) -> Any:

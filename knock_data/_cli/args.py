@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from knock_data._config import ENV_CACHE, default_cache_path
+from knock_data._fetch.config import ENV_CACHE, default_cache_path
 
 __all__ = ["Commands", "add_cache_option", "port", "positive_int", "rate", "seconds", "share"]
 

@@ -26,8 +26,8 @@ def add_cache(commands: Commands) -> None:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from knock_data._cache import ProspectCache, cache_errors, cache_info
-    from knock_data._config import default_cache_path
+    from knock_data._fetch.cache import ProspectCache, cache_errors, cache_info
+    from knock_data._fetch.config import default_cache_path
 
     path = Path(args.cache).expanduser() if args.cache else default_cache_path()
     if args.action == "info":

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from knock_data._cli.args import Commands, positive_int
-from knock_data._config import ENV_API_KEY
+from knock_data._fetch.config import ENV_API_KEY
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
 
 __all__ = ["DemoOutput", "add_demo", "run_demo"]
 
@@ -78,7 +78,7 @@ class DemoOutput:
 @contextlib.contextmanager
 def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClient]:
     """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox."""
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
 
     if os.environ.get(ENV_API_KEY):
         with KnockClient(cache=cache, max_workers=workers) as client:
@@ -141,8 +141,8 @@ def run_demo(
 
     from knock_data._analysis import filter_prospects
     from knock_data._cli.report import breakdown_tables, write_charts
+    from knock_data._fetch.ids import read_ids
     from knock_data._frame import export_csv
-    from knock_data._ids import read_ids
 
     out = out if out is not None else sys.stdout
     ids_path, out_path = Path(ids_file), Path(out_dir)
@@ -171,8 +171,8 @@ def run_demo(
     files += write_charts(leads, out_path)
 
     if len(result.errors):
-        by_code = result.errors["error_code"].value_counts().to_dict()
-        detail = ", ".join(f"{n} {code}" for code, n in sorted(by_code.items()))
+        by_reason = result.errors["reason"].value_counts().to_dict()
+        detail = ", ".join(f"{n} {code}" for code, n in sorted(by_reason.items()))
         print(f"\n{len(result.errors):,} ids failed ({detail}): see {files[1]}.", file=out)
     print("\nWrote:", file=out)
     for path in files:

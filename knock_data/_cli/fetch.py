@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from knock_data._cli.args import Commands, add_cache_option, positive_int, rate
-from knock_data._config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
+from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
 from knock_data._frame import PII_CHOICES
 
 __all__ = ["add_fetch"]
@@ -60,9 +60,9 @@ def add_fetch(commands: Commands) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
     from knock_data._frame import export_csv
-    from knock_data._ids import read_ids
 
     try:
         ids = read_ids(args.ids_file, column=args.column)
@@ -86,7 +86,7 @@ def _fetch(args: argparse.Namespace) -> int:
     elif len(result.errors):
         shown = result.errors.head(20)
         for row in shown.itertuples(index=False):
-            print(f"  {row.prospect_id}: {row.error_code}: {row.message}", file=sys.stderr)
+            print(f"  {row.prospect_id}: {row.reason}: {row.message}", file=sys.stderr)
         if len(result.errors) > len(shown):
             print(
                 f"  ... and {len(result.errors) - len(shown)} more (use --errors FILE)",

@@ -27,12 +27,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from knock_data._fetch.config import STAGE_TEST_KEY
 from knock_data.sandbox._data import DEFAULT_SEED, generate_prospects
 
 __all__ = ["DEFAULT_API_KEY", "FAULT_KINDS", "SandboxServer"]
 
 #: The public stage test key from the API document.
-DEFAULT_API_KEY = "syndication-prospect-TEST-KEY"
+DEFAULT_API_KEY = STAGE_TEST_KEY
 
 #: What a faulty response can be, chosen at random among these.
 FAULT_KINDS = ("rate_limited", "bad_gateway", "unavailable", "truncated", "dropped")

@@ -10,7 +10,7 @@ import pytest
 import knock_data
 from knock_data._cli import main
 from knock_data._cli.app import _build_parser
-from knock_data._config import BASE_URLS
+from knock_data._fetch.config import BASE_URLS
 from knock_data._frame import PII_CHOICES
 
 

@@ -20,7 +20,9 @@ import knock_data
 EXPECTED = [
     "DEFAULT_STAGES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -30,6 +32,9 @@ EXPECTED = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
@@ -100,7 +105,16 @@ def test_exceptions_share_one_root() -> None:
     errors = [
         getattr(knock_data, n)
         for n in EXPECTED
-        if n.endswith("Error") or n in ("InvalidProspectId", "ProspectNotFound", "RateLimited")
+        if n.endswith("Error")
+        or n
+        in (
+            "BadResponse",
+            "ConnectionFailed",
+            "InvalidProspectId",
+            "ProspectNotFound",
+            "RateLimited",
+            "Timeout",
+        )
     ]
     assert all(issubclass(e, knock_data.KnockError) for e in errors)
     assert issubclass(knock_data.InvalidProspectId, ValueError)
