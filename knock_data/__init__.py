@@ -60,6 +60,13 @@ _LAZY: dict[str, str] = {
     "source_breakdown": "knock_data._analysis",
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
+    # where a lead stands: closed, dormant or active
+    "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
+    "DORMANT_AFTER": "knock_data._analysis.lifecycle",
+    "LIFECYCLE_STATES": "knock_data._analysis.lifecycle",
+    "is_closed": "knock_data._analysis.lifecycle",
+    "is_dormant": "knock_data._analysis.lifecycle",
+    "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
@@ -73,7 +80,10 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
     "BadResponse",
     "ConfigurationError",
@@ -95,7 +105,10 @@ __all__ = [
     "export_csv",
     "filter_prospects",
     "funnel",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
     "plot_consent",
     "plot_funnel",
@@ -125,6 +138,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         source_breakdown,
         stage_of,
         status_breakdown,
+    )
+    from knock_data._analysis.lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
     )
     from knock_data._charts import (
         plot_consent,

@@ -42,8 +42,10 @@ MODULES = [
     "knock_data._fetch.retry",
     "knock_data._frame.export",
     "knock_data._frame.frame",
+    "knock_data._analysis.lifecycle",
     "knock_data._cli.report",
     "knock_data._schema",
+    "knock_data.sandbox._clock",
     "knock_data.sandbox._data",
     "knock_data.sandbox._server",
 ]

@@ -18,7 +18,10 @@ import pytest
 import knock_data
 
 EXPECTED = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
     "BadResponse",
     "ConfigurationError",
@@ -40,7 +43,10 @@ EXPECTED = [
     "export_csv",
     "filter_prospects",
     "funnel",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
     "plot_consent",
     "plot_funnel",
