@@ -10,7 +10,7 @@ checked against a second derivation and against the sandbox's true timelines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -59,7 +59,7 @@ def versions_from_observations(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 def observe(
-    stories: dict[str, Sequence[tuple[str, str | None]]],
+    stories: Mapping[str, Sequence[tuple[str, str | None]]],
     *,
     created: dict[str, str],
     extra: dict[str, dict[str, Any]] | None = None,

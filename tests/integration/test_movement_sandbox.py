@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 import pytest
@@ -80,8 +81,8 @@ def test_transitions_equal_the_truth_at_snapshot_moments(
             key = ("(created)" if before is None else label(before), label(after))
             truth[key] = truth.get(key, 0) + 1
         got = {
-            (origin, target): int(n)
-            for (origin, target), n in table.stack().items()
+            cast(tuple[str, str], cell): int(n)
+            for cell, n in table.stack().items()
             if n  # the matrix lists every stage; the truth only what happened
         }
         assert got == truth, level

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -12,7 +14,7 @@ NOW = "2021-11-02T00:00:00Z"
 
 
 def frame() -> pd.DataFrame:
-    rows = [
+    rows: list[dict[str, Any]] = [
         # idle 1, 8, 15, 31 and 61 days; the last is Lost (closed: left out)
         {"status": "new", "updated_at": "2021-11-01T00:00:00Z", "agent_username": "ana"},
         {"status": "open", "updated_at": "2021-10-25T00:00:00Z", "agent_username": "ana"},
@@ -26,7 +28,8 @@ def frame() -> pd.DataFrame:
         {"status": "On Hold", "created_at": "2021-10-31T12:00:00Z"},
     ]
     df = prospect_frame(rows)
-    df["updated_at"] = pd.to_datetime([r.get("updated_at") for r in rows], utc=True)
+    updated = pd.Series([r.get("updated_at") for r in rows], dtype=object)
+    df["updated_at"] = pd.to_datetime(updated, utc=True)
     df["is_deleted"] = df["is_deleted"].fillna(False)
     df["not_prospect"] = df["not_prospect"].fillna(False)
     return df
@@ -43,11 +46,11 @@ def test_open_leads_per_stage_and_bucket() -> None:
     ]
     assert table.columns.name == "days since last update"
     assert list(table.index) == ["lead", "engaged", "toured", "applied", "other"]
-    assert table.loc["lead"].tolist() == [1, 0, 0, 0, 0]
-    assert table.loc["engaged"].tolist() == [0, 2, 1, 0, 0]
-    assert table.loc["toured"].tolist() == [0, 0, 0, 1, 0]
-    assert table.loc["applied"].tolist() == [0, 0, 0, 0, 1]
-    assert table.loc["other"].tolist() == [1, 0, 0, 0, 0]  # from created_at
+    assert list(table.loc["lead"]) == [1, 0, 0, 0, 0]
+    assert list(table.loc["engaged"]) == [0, 2, 1, 0, 0]
+    assert list(table.loc["toured"]) == [0, 0, 0, 1, 0]
+    assert list(table.loc["applied"]) == [0, 0, 0, 0, 1]
+    assert list(table.loc["other"]) == [1, 0, 0, 0, 0]  # from created_at
     assert table.attrs["open"] == int(table.to_numpy().sum()) == 7
     assert table.attrs["now"] == pd.Timestamp(NOW)
 
@@ -55,8 +58,8 @@ def test_open_leads_per_stage_and_bucket() -> None:
 def test_per_agent_and_other_buckets() -> None:
     table = kd.aging(frame(), now=NOW, buckets=(30,), by="agent_username")
     assert list(table.columns) == ["under 30 days", "30+ days"]
-    assert table.loc["ana"].tolist() == [3, 0]
-    assert table.loc["bo"].tolist() == [1, 1]
+    assert list(table.loc["ana"]) == [3, 0]
+    assert list(table.loc["bo"]) == [1, 1]
     assert table.index.name == "agent_username"
 
 

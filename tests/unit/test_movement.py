@@ -59,8 +59,8 @@ def test_a_stage_already_shown_at_the_first_observation_starts_at_creation() -> 
     for stage in ("engaged", "toured"):
         assert (two[f"{stage}_after"], two[f"{stage}_by"]) == (utc(CREATED["2"]), utc(T[0]))
     # lost later does not undo the tour, and reaches nothing further
-    assert pd.isna(two["applied_after"])
-    assert pd.isna(two["applied_by"])
+    assert two["applied_after"] is pd.NaT
+    assert two["applied_by"] is pd.NaT
     assert two["stage"] == "lost"
 
 
@@ -128,7 +128,7 @@ def test_stage_dates_with_a_mapping_of_ones_own() -> None:
     assert dates.attrs["stages"] == ("inquiry", "tour", "lease")
     assert (dates.loc["1", "tour_after"], dates.loc["1", "tour_by"]) == (utc(T[1]), utc(T[2]))
     # booked is not in this mapping: prospect 3 stays at the first stage
-    assert pd.isna(dates.loc["3", "tour_by"])
+    assert dates.loc["3", "tour_by"] is pd.NaT
     assert dates.loc["3", "stage"] == "other"
 
 
@@ -205,7 +205,7 @@ def test_transitions_arguments_are_checked() -> None:
 # -- waterfall -------------------------------------------------------------------------------
 
 
-WATERFALL_STORIES = {
+WATERFALL_STORIES: dict[str, list[tuple[str, str | None]]] = {
     "open-open": [(T[0], "open"), (T[3], "booked")],
     "open-leased": [(T[0], "visited"), (T[3], "applied_leased")],
     "open-lost": [(T[0], "booked"), (T[3], "applied_lost")],
@@ -251,7 +251,7 @@ def random_versions(n_prospects: int, seed: int) -> pd.DataFrame:
     rows = []
     for i in range(n_prospects):
         created = moments[0] - pd.Timedelta(days=30) + pd.Timedelta(days=int(rng.integers(0, 90)))
-        first = int(np.searchsorted(moments, created))
+        first = int(moments.searchsorted(created))
         status = "new"
         flags = {"is_deleted": False, "not_prospect": False}
         gone = seen = False

@@ -4,6 +4,7 @@ empirical distribution without censoring, and against a plain-Python estimator."
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import knock_data as kd
 CREATED = pd.Timestamp("2021-11-01", tz="UTC")
 
 
-def stage_dates(durations: list[float], reached: list[bool], **columns: list) -> pd.DataFrame:
+def stage_dates(durations: list[float], reached: list[bool], **columns: Any) -> pd.DataFrame:
     """Stage dates whose toured midpoints (or last observations) fall ``durations`` days
     after creation: each interval runs from a day before to a day after."""
     one = pd.Timedelta(days=1)
@@ -28,8 +29,8 @@ def stage_dates(durations: list[float], reached: list[bool], **columns: list) ->
             "last_observed_at": last,
             "lead_after": [CREATED] * len(durations),
             "lead_by": [CREATED] * len(durations),
-            "toured_after": pd.to_datetime(after, utc=True),
-            "toured_by": pd.to_datetime(by, utc=True),
+            "toured_after": pd.Series(after, dtype="datetime64[us, UTC]"),
+            "toured_by": pd.Series(by, dtype="datetime64[us, UTC]"),
             **columns,
         }
     )
