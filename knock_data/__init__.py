@@ -80,6 +80,11 @@ _LAZY: dict[str, str] = {
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
+    "plot_aging": "knock_data._charts.aging",
+    "plot_cohorts": "knock_data._charts.cohorts",
+    "plot_time_to_stage": "knock_data._charts.survival",
+    "plot_transitions": "knock_data._charts.movement",
+    "plot_waterfall": "knock_data._charts.movement",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
     # the embedded Knock sandbox server
@@ -119,11 +124,16 @@ __all__ = [
     "leads_over_time",
     "lifecycle_state",
     "normalize_status",
+    "plot_aging",
+    "plot_cohorts",
     "plot_consent",
     "plot_funnel",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "plot_time_to_stage",
+    "plot_transitions",
+    "plot_waterfall",
     "read_ids",
     "sandbox",
     "source_breakdown",
@@ -171,6 +181,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_sources,
         plot_status,
     )
+    from knock_data._charts.aging import plot_aging
+    from knock_data._charts.cohorts import plot_cohorts
+    from knock_data._charts.movement import plot_transitions, plot_waterfall
+    from knock_data._charts.survival import plot_time_to_stage
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
     from knock_data._fetch.ids import read_ids

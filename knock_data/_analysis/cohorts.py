@@ -24,7 +24,13 @@ from knock_data._analysis.versions import status_ranks, to_utc
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import CREATED_AT, STATUS
 
-__all__ = ["cohort_conversion", "recorded_stages", "stage_moment", "window_days"]
+__all__ = [
+    "cohort_conversion",
+    "first_observed",
+    "recorded_stages",
+    "stage_moment",
+    "window_days",
+]
 
 _DAY_US = np.timedelta64(86_400_000_000, "us")
 
@@ -55,6 +61,12 @@ def stage_moment(df: pd.DataFrame, stage: str, what: str) -> tuple[np.ndarray, n
     by = to_utc(df, f"{stage}_by", what)
     start = np.where(np.isnat(after), by, after)
     return start + (by - start) // 2, by
+
+
+def first_observed(df: pd.DataFrame, what: str) -> np.ndarray:
+    """Each lead's first observation (``created_at`` for a frame without the column)."""
+    name = "first_observed_at" if "first_observed_at" in df.columns else CREATED_AT
+    return to_utc(df, name, what)
 
 
 def window_days(within: object, what: str) -> list[float]:
@@ -104,10 +116,12 @@ def cohort_conversion(
       report, *Created* tab. Recent cohorts look lower only because their leads are young.
     - **A** :func:`knock_data.stage_dates` **frame**: reached *as the history saw it*, or
       with ``within=30`` reached *within 30 days of creation*, which compares cohorts
-      fairly. The moment a stage was reached is the midpoint of its interval (the change
-      happened somewhere between two snapshots; see ``attrs["uncertain"]``). A lead that is
-      younger than the window, or that the history has not observed for that long, cannot
-      tell yet: its cohort's share is ``NA`` for that stage and the cohort is not
+      fairly. A lead counts when its stage's interval ends within the window, or when the
+      history watched it across the window's end (first seen before it, last seen after)
+      and the interval's midpoint falls within (the change happened somewhere between two
+      snapshots; see ``attrs["uncertain"]``). A lead younger than the window, not observed
+      that long, or first seen only after its window ended (created before the history
+      began) cannot tell: its cohort's share is ``NA`` for that stage and the cohort is not
       ``mature``, never a falsely low number.
 
     Parameters
@@ -251,16 +265,19 @@ def _reached(
     created = to_utc(data, CREATED_AT, what)
     if window is not None:
         deadline = created + np.timedelta64(round(window * 86_400_000_000), "us")
-        watched = to_utc(data, "last_observed_at", what) >= deadline
+        # The history watched the lead at its window's end: seen before it and after it.
+        first_seen = first_observed(data, what)
+        watched = (first_seen <= deadline) & (to_utc(data, "last_observed_at", what) >= deadline)
     for k, stage in enumerate(ladder[1:]):
         moment, by = stage_moment(data, stage, what)
         if window is None:
             reached[k] = ~np.isnat(by)
             continue
-        reached[k] = moment <= deadline  # NaT (not reached) compares False
-        undecided[k] = np.isnat(by) & ~watched
+        surely = by <= deadline  # NaT (not reached) compares False
+        reached[k] = surely | (watched & (moment <= deadline))
+        undecided[k] = ~surely & ~watched
         after = to_utc(data, f"{stage}_after", what)
-        straddling[k] = int(np.sum((after < deadline) & (by > deadline)))
+        straddling[k] = int(np.sum(watched & (after < deadline) & (by > deadline)))
     return reached, undecided, straddling
 
 

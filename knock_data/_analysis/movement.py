@@ -146,10 +146,10 @@ def stage_dates(versions: pd.DataFrame, stages: Mapping[str, Any] | None = None)
     ...     "gone": [False, False],
     ... })
     >>> dates = kd.stage_dates(versions)
-    >>> dates.loc[0, ["engaged_after", "engaged_by"]].dt.date.tolist()
-    [datetime.date(2021, 10, 30), datetime.date(2021, 11, 1)]
-    >>> dates.loc[0, ["toured_after", "toured_by"]].dt.date.tolist()
-    [datetime.date(2021, 11, 8), datetime.date(2021, 11, 15)]
+    >>> print(dates.loc[0, "engaged_after"].date(), dates.loc[0, "engaged_by"].date())
+    2021-10-30 2021-11-01
+    >>> print(dates.loc[0, "toured_after"].date(), dates.loc[0, "toured_by"].date())
+    2021-11-08 2021-11-15
     >>> dates.loc[0, "stage"], pd.isna(dates.loc[0, "applied_by"])
     ('toured', True)
     """

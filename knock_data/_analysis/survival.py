@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis.cohorts import recorded_stages, stage_moment
+from knock_data._analysis.cohorts import first_observed, recorded_stages, stage_moment
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.versions import to_utc
 from knock_data._exceptions import ConfigurationError
@@ -30,14 +30,22 @@ _DAY_US = 86_400_000_000
 
 
 def kaplan_meier(
-    durations: np.ndarray, reached: np.ndarray, *, ci: float = 0.95
+    durations: np.ndarray,
+    reached: np.ndarray,
+    *,
+    entry: np.ndarray | None = None,
+    ci: float = 0.95,
 ) -> dict[str, np.ndarray]:
     """The Kaplan-Meier estimate of ``P(time > t)`` from durations and event flags.
 
-    Returns arrays over the distinct durations, in order: ``days``, ``at_risk`` (watched
-    until at least then), ``reached`` and ``censored`` (at that duration), ``survival``,
-    ``low`` and ``high`` (its band). At a duration with both, events come first: a lead
-    censored at day 3 was still at risk of touring on day 3.
+    ``entry`` gives, per lead, when it came under watch (delayed entry, or left
+    truncation): it counts as at risk only after that time; a negative entry (and no
+    ``entry`` at all) is from the start.
+
+    Returns arrays over the distinct durations, in order: ``days``, ``at_risk`` (under watch
+    and not there yet just before), ``reached`` and ``censored`` (at that duration),
+    ``survival``, ``low`` and ``high`` (its band). At a duration with both, events come
+    first: a lead censored at day 3 was still at risk of touring on day 3.
 
     Examples
     --------
@@ -50,11 +58,16 @@ def kaplan_meier(
     days, first, n_at = np.unique(times, return_index=True, return_counts=True)
     d = np.add.reduceat(events.astype(np.int64), first) if len(times) else np.zeros(0, np.int64)
     at_risk = len(times) - first
+    if entry is not None:  # leads that came under watch at or after t are not at risk yet
+        entered = np.sort(entry)
+        at_risk = at_risk - (len(entered) - np.searchsorted(entered, days, side="left"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        survival = np.cumprod(1.0 - d / at_risk)
+        survival = np.cumprod(np.where(at_risk > 0, 1.0 - d / at_risk, 1.0))
         # Greenwood: Var[S] = S^2 * sum d / (n (n - d)); on the log(-log S) scale the
         # variance is that sum over (log S)^2.
-        greenwood = np.cumsum(np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.inf))
+        greenwood = np.cumsum(
+            np.where(at_risk > d, d / (at_risk * (at_risk - d)), np.where(d > 0, np.inf, 0.0))
+        )
         z = NormalDist().inv_cdf(0.5 + ci / 2)
         spread = z * np.sqrt(greenwood) / np.abs(np.log(survival))
         low = survival ** np.exp(spread)
@@ -81,6 +94,7 @@ def time_to_stage(
     *,
     by: str | None = None,
     ci: float = 0.95,
+    seen_within: float = 7,
     tz: str | None = None,
 ) -> pd.DataFrame:
     """How long leads take from creation to a stage: Kaplan-Meier, with confidence bands.
@@ -91,6 +105,13 @@ def time_to_stage(
     moment, and the curve is as sharp as the refresh cadence (weekly snapshots blur it by
     up to half a week). A lead that has not reached it is right-censored at its last
     observation: it is known to take at least that long.
+
+    Leads created before the history began need care: a lead first seen months after its
+    creation, already toured, tells nothing about *when* it toured. A lead first seen more
+    than ``seen_within`` days after creation therefore enters late (left truncation, as
+    survival analysis calls it): it counts as at risk only from its first observation on,
+    and if that observation already shows the stage it is left out
+    (``attrs["seen_late"]``). Leads seen within ``seen_within`` days count from creation.
 
     Parameters
     ----------
@@ -104,6 +125,9 @@ def time_to_stage(
         (``"month"``...).
     ci
         The confidence level of the bands (default 0.95).
+    seen_within
+        Days from creation within which a first observation counts as watching the lead
+        from its start (default 7: a weekly refresh sees each new lead within a week).
     tz
         Time zone for ``by`` periods (default UTC).
 
@@ -116,9 +140,11 @@ def time_to_stage(
         survival), ``share_reached_low`` and ``share_reached_high`` (Greenwood's band at
         ``ci``, on the log(-log) scale) and ``median_days`` (the group's median time to the
         stage: the first time half reached it; ``NaN`` while fewer than half have).
-        ``attrs`` holds ``stage``, ``ci``, ``leads``, ``undated`` (leads without
-        ``created_at``, left out) and ``medians`` (``{group: days}``, ``None`` as the key
-        without ``by``).
+        ``attrs`` holds ``stage``, ``ci``, ``leads`` (counted), ``entered_late`` (of them,
+        those at risk only from their first observation), ``seen_late`` (first seen late
+        and already at the stage: left out), ``undated`` (leads without ``created_at``,
+        left out) and ``medians`` (``{group: days}``, ``None`` as the key without
+        ``by``).
 
     Examples
     --------
@@ -158,13 +184,22 @@ def time_to_stage(
         )
     if not 0 < ci < 1:
         raise ConfigurationError(f"{what}: ci={ci!r} must lie between 0 and 1, such as 0.95.")
+    if not isinstance(seen_within, int | float) or not seen_within >= 0:
+        raise ConfigurationError(
+            f"{what}: seen_within={seen_within!r} must be a number of days, such as 7."
+        )
     created = to_utc(stage_dates, CREATED_AT, what)
     moment, by_moment = stage_moment(stage_dates, stage, what)
     last = to_utc(stage_dates, "last_observed_at", what)
     reached = ~np.isnat(by_moment)
     end = np.where(reached, moment, last)
     dated = ~np.isnat(created) & ~np.isnat(end)
-    days = np.maximum((end - created).astype("timedelta64[us]").astype(np.int64), 0) / _DAY_US
+    days = _days(end - created)
+    first_seen = first_observed(stage_dates, what)
+    late = dated & (_days(first_seen - created) > seen_within)
+    seen_there = late & (by_moment == first_seen)  # first seen already at the stage
+    entry = np.where(late, _days(first_seen - created), -1.0)
+    counted = dated & ~seen_there
     if by is None:
         group_of = np.zeros(len(stage_dates), dtype=np.int64)
         groups: pd.Index = pd.Index([None], dtype=object)
@@ -174,10 +209,10 @@ def time_to_stage(
     blocks = []
     medians: dict[Any, float] = {}
     for g, group in enumerate(groups):
-        member = dated & (group_of == g)
+        member = counted & (group_of == g)
         if by is not None and not member.any():
             continue
-        block, median = _curve(days[member], reached[member], ci)
+        block, median = _curve(days[member], reached[member], entry[member], ci)
         medians[None if by is None else group] = median
         if by_name is not None:
             block.insert(0, by_name, groups.take(np.zeros(len(block), dtype=np.int64) + g))
@@ -186,15 +221,26 @@ def time_to_stage(
     result.attrs.update(
         stage=stage,
         ci=ci,
-        leads=int(dated.sum()),
+        leads=int(counted.sum()),
+        entered_late=int((counted & late).sum()),
+        seen_late=int(seen_there.sum()),
         undated=int((~dated).sum()),
         medians=medians,
     )
     return result
 
 
-def _curve(days: np.ndarray, reached: np.ndarray, ci: float) -> tuple[pd.DataFrame, float]:
-    km = kaplan_meier(days, reached, ci=ci)
+def _days(span: np.ndarray) -> np.ndarray:
+    """Durations as days (a float; ``NaN`` where missing, 0 for a negative one)."""
+    micros = span.astype("timedelta64[us]")
+    days = np.maximum(micros.astype(np.int64), 0) / _DAY_US
+    return np.where(np.isnat(micros), np.nan, days)
+
+
+def _curve(
+    days: np.ndarray, reached: np.ndarray, entry: np.ndarray, ci: float
+) -> tuple[pd.DataFrame, float]:
+    km = kaplan_meier(days, reached, entry=entry, ci=ci)
     share = 1.0 - km["survival"]
     below_half = np.flatnonzero(km["survival"] <= 0.5)
     median = float(km["days"][below_half[0]]) if len(below_half) else float("nan")
@@ -203,7 +249,7 @@ def _curve(days: np.ndarray, reached: np.ndarray, ci: float) -> tuple[pd.DataFra
     frame = pd.DataFrame(
         {
             "days": np.r_[lead, km["days"]].astype(float),
-            "at_risk": np.r_[[len(days)] * len(lead), km["at_risk"]].astype(np.int64),
+            "at_risk": np.r_[[int(np.sum(entry < 0))] * len(lead), km["at_risk"]].astype(np.int64),
             "reached": np.r_[lead, km["reached"]].astype(np.int64),
             "censored": np.r_[lead, km["censored"]].astype(np.int64),
             "share_reached": np.r_[lead, share].astype(float),

@@ -89,6 +89,7 @@ def stage_dates_frame() -> pd.DataFrame:
     for name in ("created_at", "toured_after", "toured_by"):
         out[name] = pd.to_datetime(frame[name], utc=True).astype("datetime64[us, UTC]")
     out["last_observed_at"] = pd.to_datetime(frame["last"], utc=True)
+    out["first_observed_at"] = out["created_at"] + pd.Timedelta(hours=6)
     out.insert(2, "lead_after", out["created_at"])  # stages in funnel order
     out.insert(3, "lead_by", out["created_at"])
     out["source_title"] = pd.Categorical(["Zillow", "Yelp", "Zillow", "Yelp", "Zillow", "Yelp"])
@@ -151,3 +152,17 @@ def test_arguments_are_checked() -> None:
         kd.cohort_conversion(frame, "fortnight")
     with pytest.raises(kd.ConfigurationError, match="no intervals for 'leased'"):
         kd.cohort_conversion(stage_dates_frame(), stages={"lead": ["new"], "leased": ["x"]})
+
+
+def test_a_lead_first_seen_after_its_window_ended_tells_nothing_about_it() -> None:
+    # Created before the history began: first seen 60 days after creation, already toured.
+    # Whether it toured within 30 days nobody knows: not a falsely low 0 of 1.
+    dates = stage_dates_frame()
+    old = dates["prospect_id"] == "d"
+    dates.loc[old, "first_observed_at"] = day("2021-11-03")
+    dates.loc[old, "toured_after"] = dates.loc[old, "created_at"]
+    dates.loc[old, "toured_by"] = day("2021-11-03")
+    table = kd.cohort_conversion(dates, within=30)
+    assert pd.isna(table["toured_share"].iloc[0])
+    assert not bool(table["mature"].iloc[0])
+    assert table["toured"].iloc[0] == 1  # a, still known

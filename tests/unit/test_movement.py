@@ -25,7 +25,7 @@ def versions(stories, *, created, extra=None) -> pd.DataFrame:
     return versions_from_observations(observe(stories, created=created, extra=extra))
 
 
-STORIES = {
+STORIES: dict[str, list[tuple[str, str | None]]] = {
     # new -> open -> visited -> leased, one step per snapshot
     "1": [(T[0], "new"), (T[1], "open"), (T[2], "visited"), (T[3], "applied_leased")],
     # first seen already visited, then lost

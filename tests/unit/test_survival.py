@@ -134,3 +134,23 @@ def test_unknown_stage_or_level_is_a_clear_error() -> None:
         kd.time_to_stage(dates, "toured", ci=95)
     with pytest.raises(kd.ConfigurationError, match=r"kd\.stage_dates"):
         kd.time_to_stage(pd.DataFrame({"status": ["new"]}), "toured")
+
+
+def test_leads_first_seen_late_enter_late_and_are_left_out_if_already_there() -> None:
+    # Three leads seen from creation: toured on day 2, day 4, and censored on day 10.
+    # Two created long before the history: one first seen on day 30, open, toured on day 40;
+    # one first seen on day 30 already toured (when? nobody knows): left out.
+    dates = stage_dates([2, 4, 10, 40, 30], [True, True, False, True, True])
+    dates["first_observed_at"] = CREATED + pd.to_timedelta([0, 0, 0, 30, 31], unit="D")
+    km = kd.time_to_stage(dates, "toured")
+    assert km.attrs["seen_late"] == 1
+    assert km.attrs["entered_late"] == 1
+    assert km.attrs["leads"] == 4
+    # day 2: 3 at risk (the late one has not entered): S = 2/3; day 4: 2 at risk: S = 1/3;
+    # day 10: censored; day 40: the late lead alone at risk: S = 0.
+    assert km["days"].tolist() == [0.0, 2.0, 4.0, 10.0, 40.0]
+    assert km["at_risk"].tolist() == [3, 3, 2, 1, 1]
+    np.testing.assert_allclose(km["share_reached"], [0, 1 / 3, 2 / 3, 2 / 3, 1.0])
+    # Without delayed entry the late lead would have counted at risk from day 0.
+    ignored = kd.time_to_stage(dates, "toured", seen_within=1000)
+    assert ignored["at_risk"].tolist()[1] == 5
