@@ -88,9 +88,12 @@ def time_zone(tz: object) -> str:
     )
 
 
-def created_utc(df: pd.DataFrame, what: str) -> pd.Series:
-    """``created_at`` as tz-aware UTC datetimes (naive values are taken as UTC)."""
-    created = require_column(df, CREATED_AT, what)
+def created_utc(df: pd.DataFrame, what: str, column: str = CREATED_AT) -> pd.Series:
+    """``created_at`` (or another timestamp ``column``) as tz-aware UTC datetimes.
+
+    Naive values are taken as UTC.
+    """
+    created = require_column(df, column, what)
     if isinstance(created.dtype, pd.DatetimeTZDtype):
         return created.dt.tz_convert("UTC")
     if pd.api.types.is_datetime64_dtype(created.dtype):
@@ -99,7 +102,7 @@ def created_utc(df: pd.DataFrame, what: str) -> pd.Series:
         return pd.to_datetime(created, utc=True, format="ISO8601")
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(
-            f"{what}: {CREATED_AT} holds values that are not ISO-8601 timestamps ({exc}).",
+            f"{what}: {column} holds values that are not ISO-8601 timestamps ({exc}).",
             hint="Build the frame with knock_data.to_frame(records).",
         ) from exc
 

@@ -14,10 +14,15 @@ import pytest
 
 MODULES = [
     "knock_data._analysis.breakdowns",
+    "knock_data._analysis.comparisons",
+    "knock_data._analysis.demand",
+    "knock_data._analysis.duplicates",
     "knock_data._analysis.filtering",
     "knock_data._analysis.funnel",
     "knock_data._analysis.over_time",
+    "knock_data._analysis.period_changes",
     "knock_data._analysis.periods",
+    "knock_data._analysis.spend",
     "knock_data._analysis.statuses",
     "knock_data._cache",
     "knock_data._charts._text",
