@@ -64,8 +64,10 @@ _LAZY: dict[str, str] = {
     "status_breakdown": "knock_data._analysis",
     "wilson_interval": "knock_data._analysis",
     # charts (matplotlib)
+    "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
+    "plot_funnels": "knock_data._charts",
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
@@ -99,8 +101,10 @@ __all__ = [
     "funnel_table",
     "leads_over_time",
     "normalize_status",
+    "plot_comparison",
     "plot_consent",
     "plot_funnel",
+    "plot_funnels",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
@@ -137,8 +141,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         wilson_interval,
     )
     from knock_data._charts import (
+        plot_comparison,
         plot_consent,
         plot_funnel,
+        plot_funnels,
         plot_leads_over_time,
         plot_sources,
         plot_status,

@@ -29,6 +29,7 @@ MODULES = [
     "knock_data._charts._top",
     "knock_data._charts.breakdowns",
     "knock_data._charts.colors",
+    "knock_data._charts.comparisons",
     "knock_data._charts.funnel",
     "knock_data._charts.over_time",
     "knock_data._charts.registry",
