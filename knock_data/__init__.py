@@ -24,13 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from knock_data._exceptions import (
     AuthenticationError,
+    BadResponse,
     ConfigurationError,
+    ConnectionFailed,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
     ProspectNotFound,
     RateLimited,
     RecordError,
+    ServerError,
+    Timeout,
 )
 
 __version__ = "0.1.0"
@@ -39,9 +43,10 @@ __version__ = "0.1.0"
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
 _LAZY: dict[str, str] = {
     # HTTP + cache -> records
-    "FetchResult": "knock_data._client",
-    "KnockClient": "knock_data._client",
-    "read_ids": "knock_data._ids",
+    "FetchResult": "knock_data._fetch.result",
+    "KnockClient": "knock_data._fetch.client",
+    "RetryPolicy": "knock_data._fetch.retry",
+    "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -63,6 +68,13 @@ _LAZY: dict[str, str] = {
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
     "wilson_interval": "knock_data._analysis",
+    # where a lead stands: closed, dormant or active
+    "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
+    "DORMANT_AFTER": "knock_data._analysis.lifecycle",
+    "LIFECYCLE_STATES": "knock_data._analysis.lifecycle",
+    "is_closed": "knock_data._analysis.lifecycle",
+    "is_dormant": "knock_data._analysis.lifecycle",
+    "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
     "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
@@ -78,9 +90,14 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -90,6 +107,9 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "compare_conversion",
     "compare_periods",
@@ -99,7 +119,10 @@ __all__ = [
     "filter_prospects",
     "funnel",
     "funnel_table",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
     "plot_comparison",
     "plot_consent",
@@ -140,6 +163,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         status_breakdown,
         wilson_interval,
     )
+    from knock_data._analysis.lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
+    )
     from knock_data._charts import (
         plot_comparison,
         plot_consent,
@@ -149,10 +180,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_sources,
         plot_status,
     )
-    from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.result import FetchResult
+    from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
-    from knock_data._ids import read_ids
 
 
 def __getattr__(name: str) -> Any:

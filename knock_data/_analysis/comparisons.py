@@ -22,10 +22,10 @@ from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.breakdowns import status_breakdown
 from knock_data._analysis.funnel import funnel
 from knock_data._analysis.grouping import group_codes
-from knock_data._analysis.periods import PERIODS, created_utc
+from knock_data._analysis.periods import PERIODS, utc_column
 from knock_data._analysis.statuses import stage_map
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import STATUS, is_missing
+from knock_data._schema import CREATED_AT, STATUS, is_missing
 
 __all__ = ["LAST_OBSERVED_AT", "compare_conversion", "funnel_table", "wilson_interval"]
 
@@ -144,9 +144,9 @@ def _within_reached(
             f"at {stage!r} or later); the frame has stages {known or 'none'}.",
             hint="Pass the stage_dates(versions) frame, and a stage it has.",
         )
-    created = created_utc(data, what)
-    seen_by = created_utc(data, what, by_column)
-    observed = created_utc(data, what, LAST_OBSERVED_AT)
+    created = utc_column(data, CREATED_AT, what)
+    seen_by = utc_column(data, by_column, what)
+    observed = utc_column(data, LAST_OBSERVED_AT, what)
     hit = ((seen_by - created) <= window).fillna(False).to_numpy(dtype=bool)
     # Not reached yet, and not watched for the whole window: it may still reach the stage
     # in time. Counted apart, never as a failure.
@@ -155,7 +155,7 @@ def _within_reached(
     straddling = 0
     after_column = f"{stage}_after"
     if after_column in data.columns:
-        after = created_utc(data, what, after_column)
+        after = utc_column(data, after_column, what)
         # Seen at the stage only after the window closed, but last seen before it somewhere
         # inside it: the change may have come in time. Counted as not reached (the rate is a
         # lower bound by as much as the refresh cadence), and reported.
@@ -271,7 +271,7 @@ def compare_conversion(
                 f"{what}: stages= maps statuses for a prospect frame; with within= the "
                 "stage-dates frame has its stages already.",
             )
-        for column in ("created_at", LAST_OBSERVED_AT):
+        for column in (CREATED_AT, LAST_OBSERVED_AT):
             if isinstance(data, pd.DataFrame) and column not in data.columns:
                 raise ConfigurationError(
                     f"{what}: within= needs a stage-dates frame with a {column!r} column; "
@@ -279,7 +279,7 @@ def compare_conversion(
                     hint="Build it from a history with stage_dates(versions), or leave "
                     "within= out to count what the statuses have reached by now.",
                 )
-        require_column(data, "created_at", what)
+        require_column(data, CREATED_AT, what)
         window = _window(within, what)
         hit, decided, straddling = _within_reached(data, stage, window, what)
         window_days = window / pd.Timedelta(days=1)
