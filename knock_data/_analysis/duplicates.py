@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from knock_data._analysis._codes import require_column
+from knock_data._analysis.periods import utc_column
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import CREATED_AT
 
@@ -27,6 +28,7 @@ __all__ = ["normalize_email", "normalize_phone", "possible_duplicates"]
 
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 _EXTENSION = r"(?i)\s*(?:ext\.?|extension|x|#)\s*\d+\s*$"
+_E164 = r"^\+[1-9][0-9]{7,14}$"
 
 
 def _strings(values: pd.Series) -> pa.Array:
@@ -46,11 +48,51 @@ def normalize_email(values: pd.Series) -> pd.Series:
     >>> normalize_email(emails).tolist()
     ['ana.diaz@example.com', 'bo@example.org', <NA>, <NA>]
     """
-    text = pc.utf8_lower(pc.utf8_trim_whitespace(_strings(values)))
-    text = pc.replace_substring_regex(text, r"^mailto:", "")
+    text = pc.utf8_trim_whitespace(pc.utf8_lower(_strings(values)))
+    mailto = pc.fill_null(pc.starts_with(text, "mailto:"), False)
+    if pc.any(mailto).as_py():  # rare, and a regex over every row would cost the most
+        text = pc.if_else(mailto, pc.utf8_slice_codeunits(text, len("mailto:")), text)
     usable = pc.fill_null(pc.match_substring_regex(text, _EMAIL), False)
     result = pc.if_else(usable, text, pa.scalar(None, pa.string()))
     return pd.Series(pd.arrays.ArrowStringArray(result), index=values.index, name=values.name)
+
+
+def _rebuilt_phones(text: pa.Array, country_code: str) -> pa.Array:
+    """E.164 from phones written any other way (null where they cannot be one)."""
+    raw = pc.replace_substring_regex(text, _EXTENSION, "")
+    plus = pc.fill_null(pc.starts_with(raw, "+"), False)
+    digits = pc.replace_substring_regex(raw, r"[^0-9]", "")
+    length = pc.utf8_length(digits)
+
+    def prefixed(prefix: str, text: pa.Array) -> pa.Array:
+        return pc.binary_join_element_wise(
+            pa.scalar(prefix, text.type), text, pa.scalar("", text.type)
+        )
+
+    def starts(prefix: str) -> pa.Array:
+        return pc.fill_null(pc.starts_with(digits, prefix), False)
+
+    from_00 = pc.and_not(starts("00"), plus)
+    abroad = prefixed("+", pc.utf8_slice_codeunits(digits, 2))
+    if country_code == "1":
+        from_011 = pc.and_not(starts("011"), plus)
+        abroad = pc.if_else(from_011, prefixed("+", pc.utf8_slice_codeunits(digits, 3)), abroad)
+        international = pc.or_(from_00, from_011)
+        national = pc.if_else(
+            pc.and_(pc.equal(length, 11), starts("1")),
+            prefixed("+", digits),
+            pc.if_else(pc.equal(length, 10), prefixed("+1", digits), pa.scalar(None, digits.type)),
+        )
+    else:
+        international = from_00
+        national = prefixed(
+            f"+{country_code}",
+            pc.if_else(starts("0"), pc.utf8_slice_codeunits(digits, 1), digits),
+        )
+    e164 = pc.if_else(plus, prefixed("+", digits), pc.if_else(international, abroad, national))
+    size = pc.subtract(pc.utf8_length(e164), 1)
+    valid = pc.and_(pc.greater_equal(size, 8), pc.less_equal(size, 15))
+    return pc.if_else(pc.fill_null(valid, False), e164, pa.scalar(None, e164.type))
 
 
 def normalize_phone(values: pd.Series, country_code: str = "1") -> pd.Series:
@@ -75,42 +117,18 @@ def normalize_phone(values: pd.Series, country_code: str = "1") -> pd.Series:
         raise ConfigurationError(
             f"country_code must be 1 to 3 digits such as '1' or '44', got {country_code!r}."
         )
-    raw = pc.replace_substring_regex(pc.utf8_trim_whitespace(_strings(values)), _EXTENSION, "")
-    plus = pc.fill_null(pc.starts_with(raw, "+"), False)
-    digits = pc.replace_substring_regex(raw, r"[^0-9]", "")
-    length = pc.utf8_length(digits)
-
-    def prefixed(prefix: str, text: pa.Array) -> pa.Array:
-        return pc.binary_join_element_wise(
-            pa.scalar(prefix, text.type), text, pa.scalar("", text.type)
-        )
-
-    def starts(prefix: str) -> pa.Array:
-        return pc.fill_null(pc.starts_with(digits, prefix), False)
-
-    from_00 = pc.and_not(starts("00"), plus)
-    abroad = prefixed("+", pc.utf8_slice_codeunits(digits, 2))
-    if country_code == "1":
-        from_011 = pc.and_not(starts("011"), plus)
-        abroad = pc.if_else(from_011, prefixed("+", pc.utf8_slice_codeunits(digits, 3)), abroad)
-        international = pc.or_(from_00, from_011)
-        national = pc.if_else(
-            pc.and_(pc.equal(length, 11), starts("1")),
-            prefixed("+", digits),
-            pc.if_else(pc.equal(length, 10), prefixed("+1", digits), pa.scalar(None, pa.string())),
-        )
-    else:
-        international = from_00
-        national = prefixed(
-            f"+{country_code}",
-            pc.if_else(starts("0"), pc.utf8_slice_codeunits(digits, 1), digits),
-        )
-    e164 = pc.if_else(plus, prefixed("+", digits), pc.if_else(international, abroad, national))
-    size = pc.subtract(pc.utf8_length(e164), 1)
-    valid = pc.and_(pc.greater_equal(size, 8), pc.less_equal(size, 15))
-    north_america = pc.fill_null(pc.starts_with(e164, "+1"), False)
-    valid = pc.and_(valid, pc.or_(pc.invert(north_america), pc.equal(size, 11)))
-    result = pc.if_else(pc.fill_null(valid, False), e164, pa.scalar(None, pa.string()))
+    text = pc.utf8_trim_whitespace(_strings(values))
+    # Most phones arrive in E.164 already (Knock sends them so): they are kept as they are,
+    # and only the others are taken apart.
+    ready = pc.fill_null(pc.match_substring_regex(text, _E164), False)
+    result = pc.if_else(ready, text, pa.scalar(None, text.type))
+    others = pc.and_not(pc.is_valid(text), ready)
+    if pc.any(others).as_py():
+        rebuilt = _rebuilt_phones(pc.filter(text, others), country_code)
+        result = pc.replace_with_mask(result, others, rebuilt.cast(result.type))
+    north_america = pc.fill_null(pc.starts_with(result, "+1"), False)
+    wrong_length = pc.and_(north_america, pc.not_equal(pc.utf8_length(result), 12))
+    result = pc.if_else(pc.fill_null(wrong_length, False), pa.scalar(None, result.type), result)
     return pd.Series(pd.arrays.ArrowStringArray(result), index=values.index, name=values.name)
 
 
@@ -245,9 +263,11 @@ def possible_duplicates(
     number = np.zeros(len(rows), dtype=np.int64)
     number[roots[order]] = np.arange(1, len(roots) + 1)
     group = number[labels]
-    matched = []
-    for i in range(len(rows)):
-        matched.append(", ".join(c for c in columns if shared[c][rows[i]]))
+    # What each row shares with another: the names of its linked columns, joined.
+    flags = np.stack([shared[c][rows] for c in columns], axis=1)
+    names = [", ".join(c for c, f in zip(columns, combo, strict=True) if f) for combo in
+             np.ndindex(*(2,) * len(columns))]  # fmt: skip
+    matched = np.asarray(names, dtype=object)[np.ravel_multi_index(flags.T, (2,) * len(columns))]
     picked = df.iloc[rows]
     result = picked.copy()
     result.insert(0, "duplicate_group", group)
@@ -263,7 +283,8 @@ def possible_duplicates(
         result[column] = result[column].astype("string")
     sort = pd.DataFrame({"group": group, "position": np.arange(len(rows))})
     if CREATED_AT in df.columns:
-        sort.insert(1, "created", pd.to_datetime(picked[CREATED_AT], utc=True).to_numpy())
+        created = utc_column(picked, CREATED_AT, what).dt.tz_localize(None)
+        sort.insert(1, "created", created.to_numpy(dtype="datetime64[ns]"))
     result = result.iloc[sort.sort_values(list(sort.columns), kind="stable").index]
     result.attrs.update({"groups": len(roots), "placeholders": placeholders})
     return result
