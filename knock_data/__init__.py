@@ -78,6 +78,7 @@ _LAZY: dict[str, str] = {
     # charts (matplotlib)
     "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
+    "plot_demand": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
     "plot_funnels": "knock_data._charts",
     "plot_leads_over_time": "knock_data._charts",
@@ -126,6 +127,7 @@ __all__ = [
     "normalize_status",
     "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
     "plot_funnels",
     "plot_leads_over_time",
@@ -174,6 +176,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._charts import (
         plot_comparison,
         plot_consent,
+        plot_demand,
         plot_funnel,
         plot_funnels,
         plot_leads_over_time,

@@ -33,6 +33,7 @@ from knock_data._charts.colors import (
 from knock_data._charts.comparisons import (
     column_label,
     plot_comparison,
+    plot_demand,
     plot_funnels,
     rate_label,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "column_label",
     "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
     "plot_funnels",
     "plot_leads_over_time",

@@ -1,4 +1,5 @@
-"""Groups side by side: conversion rates with their intervals, and funnels as small multiples."""
+"""Groups side by side: conversion rates with their intervals, funnels as small multiples, and
+what renters ask for."""
 
 from __future__ import annotations
 
@@ -17,17 +18,18 @@ from knock_data._analysis import (
     MISSING_LABEL,
     PERIODS,
     compare_conversion,
+    demand_breakdown,
     funnel_table,
     wilson_interval,
 )
-from knock_data._charts._bars import new_axes, no_data
+from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
-from knock_data._charts.colors import stage_color
+from knock_data._charts.colors import MISSING_COLOR, stage_color
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import is_missing
 
-__all__ = ["column_label", "plot_comparison", "plot_funnels", "rate_label"]
+__all__ = ["column_label", "plot_comparison", "plot_demand", "plot_funnels", "rate_label"]
 
 # The words these charts show for columns and stages, kept here so that they read from one
 # table of labels (the frame's column -> what a reader calls it).
@@ -47,6 +49,19 @@ _RATE_LABELS = {
     "applied": "Application rate",
     "leased": "Lease rate",
 }
+_DEMAND_TITLES = {
+    "bedrooms": "Bedrooms asked for",
+    "move_date": "Move date, from first contact",
+    "budget": "Maximum budget",
+    "pets": "Pets",
+}
+_CHOICE_LABELS = {
+    "STUDIO": "Studio",
+    "1_BEDROOM": "1 bedroom",
+    "2_BEDROOMS": "2 bedrooms",
+    "3_OR_MORE_BEDROOMS": "3 or more bedrooms",
+}
+_DEMAND_COLOR = "#4292c6"
 _UNSURE_COLOR = "#969696"
 _COMPARISON_COLUMNS = ("leads", "reached", "rate", "ci_low", "ci_high", "small_sample")
 
@@ -360,3 +375,67 @@ def plot_funnels(
         else f"{noun.capitalize()} reaching each step"
     )
     return np.asarray(drawn, dtype=object)
+
+
+def plot_demand(
+    df: pd.DataFrame,
+    field: str,
+    ax: Axes | None = None,
+    *,
+    bands: Any = None,
+    tz: str | None = None,
+    title: str | None = None,
+) -> Axes:
+    """What renters ask for: one bar per bedroom choice, move-date band, budget band or pet.
+
+    Bars are labelled with their count and share of all leads, missing answers last (a
+    lead naming two bedroom counts counts in both, so bedroom and pet shares can add up
+    to more than 100%).
+
+    Parameters
+    ----------
+    df
+        A prospect frame (see :func:`knock_data.to_frame`).
+    field
+        ``"bedrooms"``, ``"move_date"``, ``"budget"`` or ``"pets"``, as in
+        :func:`knock_data.demand_breakdown`.
+    ax
+        Where to draw; a new figure's Axes when omitted.
+    bands, tz
+        As in :func:`knock_data.demand_breakdown`.
+    title
+        Replaces the default title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import knock_data as kd
+    >>> df = pd.DataFrame({"max_budget": [950.0, 1200.0, None]})
+    >>> ax = kd.plot_demand(df, "budget", bands=(1000, 1500))
+    >>> [round(bar.get_width()) for bar in ax.patches]   # under $1,000 ... missing
+    [1, 1, 0, 1]
+    """
+    noun = row_noun(df)
+    table = demand_breakdown(df, field, bands=bands, tz=tz)
+    leads = len(df)
+    title = title or f"{_DEMAND_TITLES[field]} ({count_rows(noun, leads)})"
+    if not leads:
+        return no_data(new_axes(ax), title)
+    values = table[field].tolist()
+    labels = [
+        MISSING_LABEL if is_missing(v) else _CHOICE_LABELS.get(str(v), str(v)) for v in values
+    ]
+    return barh(
+        new_axes(ax, len(labels)),
+        labels,
+        table["count"].astype(int).tolist(),
+        table["share"].astype(float).tolist(),
+        [MISSING_COLOR if is_missing(v) else _DEMAND_COLOR for v in values],
+        title=title,
+        xlabel=noun.capitalize(),
+        ylabel="",
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knock_data._charts.breakdowns import plot_consent, plot_sources, plot_status
-from knock_data._charts.comparisons import plot_comparison, plot_funnels
+from knock_data._charts.comparisons import plot_comparison, plot_demand, plot_funnels
 from knock_data._charts.funnel import plot_funnel
 from knock_data._charts.over_time import plot_leads_over_time
 from knock_data._exceptions import ConfigurationError
@@ -51,11 +51,12 @@ CHARTS: tuple[Chart, ...] = (
     Chart("leads_over_time", "Leads over time", plot_leads_over_time, time_axis=True),
 )
 
-#: The charts that compare groups side by side (each takes ``by=``): drawn on request in
-#: notebooks and scripts; the report and the dashboard show the overview above.
+#: The charts of the comparisons (groups side by side, and what renters ask for): drawn on
+#: request in notebooks and scripts; the report and the dashboard show the overview above.
 COMPARISON_CHARTS: tuple[Chart, ...] = (
     Chart("comparison", "Conversion by group", plot_comparison),
     Chart("funnels", "Funnels by group", plot_funnels, panels=True),
+    Chart("demand", "What renters ask for", plot_demand),
 )
 
 #: The charts' names, in the same order.

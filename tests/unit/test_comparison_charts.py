@@ -180,3 +180,28 @@ def test_plot_funnels_draws_into_a_figure_given_and_explains_bad_scale() -> None
         kd.plot_funnels(funnel_frame(), scale="log")
     empty = kd.plot_funnels(prospect_frame([]))
     assert [t.get_text() for t in empty[0].texts] == ["No leads to show"]
+
+
+def test_demand_bars_are_the_breakdown_with_readable_labels() -> None:
+    df = pd.DataFrame(
+        {
+            "bedrooms": ["STUDIO, 1_BEDROOM", "1_BEDROOM", None, "LOFT"],
+            "max_budget": [950.0, 1500.0, None, 2200.0],
+        }
+    )
+    ax = kd.plot_demand(df, "bedrooms")
+    # Knock's choices in its words, an unknown choice as spelt, the missing answer last.
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Studio", "1 bedroom", "LOFT", "(missing)"
+    ]  # fmt: skip
+    assert bar_widths(ax) == [1, 2, 1, 1]
+    assert [t.get_text() for t in ax.texts] == ["1 (25.0%)", "2 (50.0%)", "1 (25.0%)", "1 (25.0%)"]
+    assert ax.get_title() == "Bedrooms asked for (4 leads)"
+    budget = kd.plot_demand(df, "budget", bands=(1000, 2000))
+    # A dollar sign would start matplotlib's mathtext: labels are escaped.
+    assert [t.get_text() for t in budget.get_yticklabels()] == [
+        r"under \$1,000", r"\$1,000 to \$1,999", r"\$2,000 or more", "(missing)"
+    ]  # fmt: skip
+    assert bar_widths(budget) == [1, 1, 1, 1]
+    empty = kd.plot_demand(df.iloc[:0], "bedrooms")
+    assert [t.get_text() for t in empty.texts] == ["No leads to show"]

@@ -49,6 +49,7 @@ EXPECTED = [
     "normalize_status",
     "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
     "plot_funnels",
     "plot_leads_over_time",
