@@ -309,7 +309,9 @@ def source_roi(
     spelled = [None if is_missing(v) else _SPACES.sub(" ", str(v).strip()) for v in s_uniques]
     keys = [_source_key(v) for v in spelled]
     display = [parent_of.get(k, spelled[i]) if k else None for i, k in enumerate(keys)]
-    group_keys = [_source_key(d) for d in display]
+    # Leads without a source get the empty key, which no name has (a blank source is no
+    # source): keys stay text, so the join below can sort them on every pandas.
+    group_keys = [_source_key(d) or "" for d in display]
     n_months = max(len(months), 1)
     dated = ~undated
     flat = s_codes * n_months + m_codes
