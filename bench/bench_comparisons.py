@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from bench.bench_analysis import build_frame
+from bench.bench_analysis import best, build_frame
 from knock_data import (
     DEFAULT_STAGES,
     compare_conversion,
@@ -30,7 +30,6 @@ from knock_data import (
 )
 
 N_ROWS = 1_000_000
-REPEAT = 3
 BUDGET_S = 1.0
 DAY_US = 86_400 * 1_000_000
 
@@ -125,15 +124,6 @@ def spend_table(df: pd.DataFrame) -> pd.DataFrame:
         [(s, str(m), 100.0 * (i + 1)) for i, s in enumerate(sources) for m in months],
         columns=["source", "month", "cost"],
     )
-
-
-def best(fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPEAT):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
