@@ -43,7 +43,7 @@ def _choices(rng: np.random.Generator, names: list[str], n: int, given: float) -
     weights = np.array([4.0] * len(names) + [1.0] * (len(combos) - len(names)))
     codes = rng.choice(len(combos), size=n, p=weights / weights.sum())
     codes[rng.random(n) >= given] = -1
-    text = pd.Categorical.from_codes(codes, categories=combos).astype(object)
+    text = np.asarray(pd.Categorical.from_codes(codes, categories=pd.Index(combos)), dtype=object)
     return pd.Series(pd.array(text, dtype="string[pyarrow]"))
 
 
@@ -75,7 +75,7 @@ def build_comparison_frame(n: int = N_ROWS, seed: int = 2) -> pd.DataFrame:
     agents = [f"{i:08x}-agent" for i in range(120)]
     codes = rng.integers(0, len(agents), size=n)
     codes[rng.random(n) < 0.05] = -1
-    df["agent_username"] = pd.Categorical.from_codes(codes, categories=agents)
+    df["agent_username"] = pd.Categorical.from_codes(codes, categories=pd.Index(agents))
     df["bedrooms"] = _choices(rng, BEDROOMS, n, 0.55)
     df["pets"] = _choices(rng, PETS, n, 0.4)
     budget = rng.integers(9, 40, size=n) * 100.0

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_hex
+from matplotlib.patches import Rectangle
 
 import knock_data as kd
 from knock_data import ConfigurationError
@@ -36,18 +38,25 @@ def dots(ax: Axes) -> list[tuple[float, float, str]]:
     """(rate, row, face colour) of every dot, in row order."""
     found = []
     for collection in ax.collections:
-        if not hasattr(collection, "get_offsets") or collection.get_offsets().shape[1] != 2:
+        if not isinstance(collection, PathCollection):
             continue
-        faces = collection.get_facecolors()
-        for i, (x, y) in enumerate(np.asarray(collection.get_offsets())):
-            if len(faces):
-                found.append((round(float(x), 6), float(y), to_hex(faces[i % len(faces)])))
+        faces = np.asarray(collection.get_facecolor(), dtype=float).reshape(-1, 4)
+        offsets = np.asarray(collection.get_offsets())
+        for i, (x, y) in enumerate(offsets.reshape(-1, 2)):
+            r, g, b, a = (float(v) for v in faces[i % len(faces)])
+            found.append((round(float(x), 6), float(y), to_hex((r, g, b, a))))
     return sorted(found, key=lambda d: d[1])
 
 
 def whiskers(ax: Axes) -> list[tuple[float, float]]:
-    lines = next(c for c in ax.collections if c.get_segments() and hasattr(c, "get_segments"))
+    lines = next(c for c in ax.collections if isinstance(c, LineCollection))
     return [(round(s[0][0], 6), round(s[1][0], 6)) for s in lines.get_segments()]
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None
+    return [t.get_text() for t in legend.get_texts()]
 
 
 def ticks(ax: Axes) -> list[str]:
@@ -69,10 +78,9 @@ def test_dots_sit_at_the_rates_whiskers_span_the_intervals() -> None:
     assert faces[0] == "#ffffff"  # hollow: unsure
     assert faces[1] == faces[2] == stage_color("leased")
     overall = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
-    assert overall[0].get_xdata()[0] == pytest.approx(90 / 972)
+    assert np.asarray(overall[0].get_xdata())[0] == pytest.approx(90 / 972)
     assert ax.get_title() == "Lease rate by agent (972 prospects)"
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == [
+    assert legend_texts(ax) == [
         "Rate and 95% interval (Wilson)",
         "Fewer than 20 prospects: unsure",
         "Overall: 9.3%",
@@ -101,7 +109,7 @@ def test_within_days_shows_the_window_and_the_undecided() -> None:
         {
             "agent_username": ["ana", "ana", "ana"],
             "created_at": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-25"], utc=True),
-            "leased_by": pd.to_datetime(["2026-01-10", None, None], utc=True),
+            "leased_by": pd.to_datetime(pd.Series(["2026-01-10", None, None]), utc=True),
             "last_observed_at": pd.to_datetime(["2026-03-01"] * 3, utc=True),
         }
     )
@@ -136,7 +144,8 @@ def funnel_frame() -> pd.DataFrame:
 
 
 def bar_widths(ax: Axes) -> list[float]:
-    return [round(p.get_width(), 6) for p in ax.patches]
+    assert all(isinstance(p, Rectangle) for p in ax.patches)
+    return [round(p.get_width(), 6) for p in ax.patches if isinstance(p, Rectangle)]
 
 
 def test_small_multiples_share_one_scale_of_shares() -> None:

@@ -69,7 +69,10 @@ def test_move_date_weeks_from_the_creation_day() -> None:
     move = ["2026-03-05", "2026-03-15", "2026-02-20", None, "2026-09-01", "2026-04-12",
             "2026-03-10"]  # fmt: skip
     df = pd.DataFrame(
-        {"created_at": pd.to_datetime(created, utc=True), "move_date": pd.to_datetime(move)}
+        {
+            "created_at": pd.to_datetime(pd.Series(created), utc=True),
+            "move_date": pd.to_datetime(pd.Series(move)),
+        }
     )
     table = kd.demand_breakdown(df, "move_date")
     # 4 days; 14 days = 2 weeks exactly (the next band); before; none; 184 days = 26.3

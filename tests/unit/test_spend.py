@@ -111,9 +111,11 @@ def write_spend(path: Path, kind: str) -> Path:
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
 def test_spend_from_a_file(tmp_path: Path, kind: str) -> None:
     path = write_spend(tmp_path / f"spend.{kind}", kind)
-    roi = kd.source_roi(leads(), path).set_index(["source_title", "month"])
-    assert roi.loc[("Zillow", pd.Period("2026-03", "M")), "cost"] == 1250.0
-    assert roi.loc[("Zillow", pd.Period("2026-04", "M")), "cost_per_leased"] == 300.0
+    roi = kd.source_roi(leads(), path)
+    zillow = roi[roi["source_title"] == "Zillow"]
+    assert zillow["month"].astype(str).tolist()[:2] == ["2026-03", "2026-04"]
+    assert zillow["cost"].tolist()[:2] == [1250.0, 300.0]
+    assert zillow["cost_per_leased"].tolist()[1] == 300.0
 
 
 @pytest.mark.parametrize(
