@@ -14,7 +14,7 @@ from typing import Any
 
 from knock_data._cli.args import Commands, add_cache_option, positive_int, rate
 from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
-from knock_data._frame import PII_CHOICES
+from knock_data._schema import PII_CHOICES
 
 __all__ = ["add_fetch"]
 
