@@ -10,10 +10,11 @@ returns the panels' Axes.
 
 The modules: ``colors.py`` (a fixed colour per value), ``_text.py`` (labels and titles),
 ``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
-charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``)
-and ``registry.py``,
+charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``;
+of a history: ``movement.py``, ``cohorts.py``, ``survival.py``, ``aging.py``, with
+``_heatmap.py``) and ``registry.py``,
 the one list of charts that the report and the dashboard both read (and the comparison
-charts, drawn on request).
+charts, drawn on request, and the movement charts, drawn from a history).
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ from knock_data._charts.registry import (
     CHART_NAMES,
     CHARTS,
     COMPARISON_CHARTS,
+    MOVEMENT_CHARTS,
     Chart,
     chart_named,
+    draw_movement,
+    movement_chart_named,
 )
 
 __all__ = [
@@ -53,6 +57,7 @@ __all__ = [
     "COMPARISON_CHARTS",
     "CONSENT_COLORS",
     "MISSING_COLOR",
+    "MOVEMENT_CHARTS",
     "NO_SOURCE",
     "OTHER_COLOR",
     "STAGE_COLORS",
@@ -60,6 +65,8 @@ __all__ = [
     "Chart",
     "chart_named",
     "column_label",
+    "draw_movement",
+    "movement_chart_named",
     "plot_comparison",
     "plot_consent",
     "plot_demand",

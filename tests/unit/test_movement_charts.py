@@ -21,7 +21,7 @@ import knock_data as kd
 from tests.history_frames import observe, versions_from_observations
 from tests.unit.test_aging import frame as aging_frame
 from tests.unit.test_cohorts import stage_dates_frame
-from tests.unit.test_movement import CREATED, STORIES, WATERFALL_STORIES, T
+from tests.unit.test_movement import CREATED, STORIES, WATERFALL_STORIES, T, utc
 from tests.unit.test_survival import stage_dates as survival_dates
 
 pytestmark = pytest.mark.usefixtures("close_new_figures")
@@ -190,3 +190,23 @@ def test_options_are_keyword_only(
     ]
     assert positional[-1] == "ax"
     assert len(positional) == len(args()) + 1
+
+
+def test_the_registry_draws_every_movement_chart_from_a_history() -> None:
+    from knock_data._charts import MOVEMENT_CHARTS, draw_movement, movement_chart_named
+
+    v = versions()
+    frame = v.groupby("prospect_id").tail(1)
+    for chart in MOVEMENT_CHARTS:
+        ax = draw_movement(chart, versions=v, start=utc(T[0]), end=utc(T[3]), frame=frame)
+        assert ax.get_title(), chart.name
+        plt.close(ax.figure)
+    cohorts = draw_movement(
+        movement_chart_named("cohorts"), versions=v, start=utc(T[0]), end=utc(T[3])
+    )
+    assert "by week created" in cohorts.get_title()  # three weeks of history: weekly
+    assert "within 14 days" in cohorts.get_title()
+    with pytest.raises(kd.ConfigurationError, match="needs the prospect frame"):
+        draw_movement(movement_chart_named("aging"), versions=v, start=utc(T[0]), end=utc(T[3]))
+    with pytest.raises(kd.ConfigurationError, match="'transitions', 'waterfall'"):
+        movement_chart_named("sankey")
