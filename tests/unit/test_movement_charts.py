@@ -200,7 +200,6 @@ def test_the_registry_draws_every_movement_chart_from_a_history() -> None:
     for chart in MOVEMENT_CHARTS:
         ax = draw_movement(chart, versions=v, start=utc(T[0]), end=utc(T[3]), frame=frame)
         assert ax.get_title(), chart.name
-        plt.close(ax.figure)
     cohorts = draw_movement(
         movement_chart_named("cohorts"), versions=v, start=utc(T[0]), end=utc(T[3])
     )
