@@ -50,7 +50,7 @@ def plot_time_to_stage(
     top
         How many ``by`` groups get a curve of their own.
     max_days
-        Where the x axis ends (default: the longest time watched).
+        Where the x axis ends (default: a little after the last lead reached the stage).
     title
         Replaces the default title.
 
@@ -126,9 +126,11 @@ def plot_time_to_stage(
         if np.isfinite(median):
             ax.plot([median, median], [0, 0.5], color=colour, linestyle=":", linewidth=1)
             ax.plot([median], [0.5], marker="o", color=colour, markersize=5)
-        longest = max(longest, float(days.max()))
+        events = days[curve["reached"].to_numpy() > 0]
+        longest = max(longest, float(events.max()) if len(events) else float(days.max()))
     ax.axhline(0.5, color="#bdbdbd", linewidth=0.8, linestyle="--", zorder=0)
-    ax.set_xlim(0, max_days if max_days is not None else max(longest, 1.0))
+    # After the last lead reached the stage the curves only run flat: end a little later.
+    ax.set_xlim(0, max_days if max_days is not None else max(longest * 1.15, 1.0))
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Days since created")
