@@ -136,12 +136,10 @@ def plot_time_to_stage(
     ax.set_xlabel("Days since created")
     ax.set_ylabel(f"Leads {stage} (estimated share)")
     ax.set_title(title)
-    ax.legend(
-        title=None if by is None else str(by),
-        fontsize="small",
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
-    )
+    if by is None:  # one curve: its legend fits inside, below the half line
+        ax.legend(fontsize="small", loc="lower right")
+    else:
+        ax.legend(title=str(by), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
