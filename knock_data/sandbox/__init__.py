@@ -11,6 +11,7 @@ Examples
 """
 
 from knock_data.sandbox._data import DEFAULT_SEED, EXAMPLE_PROSPECT, generate_prospects
+from knock_data.sandbox._names import naming_tables
 from knock_data.sandbox._server import DEFAULT_API_KEY, FAULT_KINDS, SandboxServer
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "FAULT_KINDS",
     "SandboxServer",
     "generate_prospects",
+    "naming_tables",
 ]
