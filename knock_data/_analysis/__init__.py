@@ -7,7 +7,8 @@ a new pandas object; none modifies its input, fetches, prints or plots.
 Missing values are never dropped silently:
 
 - a missing ``status`` or ``source_title`` (or ``by`` value) is a row of its own, keyed by
-  ``<NA>``, in the breakdowns;
+  ``<NA>``, in the breakdowns (readers see it by its column's missing label, such as
+  ``(no source)``: ``knock_data._schema.MISSING_LABELS``);
 - a missing ``sms_consent`` counts as ``"unknown"`` (neither consented nor not);
 - a status the stage mapping does not know counts in the ``other`` stage, and the funnel's
   ``statuses`` column says which raw values it held;
@@ -33,8 +34,14 @@ from knock_data._analysis.breakdowns import (
 )
 from knock_data._analysis.filtering import filter_prospects
 from knock_data._analysis.funnel import funnel
-from knock_data._analysis.over_time import MISSING_LABEL, leads_over_time
-from knock_data._analysis.periods import PERIODS, period_name
+from knock_data._analysis.over_time import MISSING_LABEL, leads_over_time, partial_periods
+from knock_data._analysis.periods import (
+    COMMUNITY_TIME,
+    PERIODS,
+    local_created,
+    period_name,
+    time_zone,
+)
 from knock_data._analysis.statuses import (
     DEFAULT_STAGES,
     KNOCK_STATUS_LABELS,
@@ -47,6 +54,7 @@ from knock_data._analysis.statuses import (
 )
 
 __all__ = [
+    "COMMUNITY_TIME",
     "CONSENT_VALUES",
     "DEFAULT_STAGES",
     "KNOCK_STATUS_LABELS",
@@ -59,10 +67,13 @@ __all__ = [
     "funnel",
     "knock_order",
     "leads_over_time",
+    "local_created",
     "normalize_status",
+    "partial_periods",
     "period_name",
     "source_breakdown",
     "stage_of",
     "status_breakdown",
     "status_label",
+    "time_zone",
 ]
