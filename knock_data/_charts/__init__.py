@@ -6,7 +6,8 @@ chart at the end of the cell; in a script, save it with ``ax.figure.savefig(...)
 it with ``plt.close(ax.figure)``. No function calls ``plt.show()``, none leaves open a figure
 it does not return, and none fetches: each draws what the analysis layer computes.
 
-The modules: ``colors.py`` (a fixed colour per value), ``_text.py`` (labels and titles),
+The modules: ``colors.py`` (a fixed colour per value), ``labels.py`` (what a reader calls
+each column and value, from the schema's one table of labels), ``_text.py`` (titles),
 ``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
 charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``) and ``registry.py``,
 the one list of charts that the report and the dashboard both read.
@@ -28,11 +29,19 @@ from knock_data._charts.colors import (
 )
 from knock_data._charts.funnel import plot_funnel
 from knock_data._charts.over_time import plot_leads_over_time
-from knock_data._charts.registry import CHART_NAMES, CHARTS, Chart, chart_named
+from knock_data._charts.registry import (
+    CHART_NAMES,
+    CHART_OPTIONS,
+    CHARTS,
+    Chart,
+    chart_named,
+    tabs,
+)
 
 __all__ = [
     "CHARTS",
     "CHART_NAMES",
+    "CHART_OPTIONS",
     "CONSENT_COLORS",
     "MISSING_COLOR",
     "NO_SOURCE",
@@ -49,5 +58,6 @@ __all__ = [
     "source_color",
     "stage_color",
     "status_color",
+    "tabs",
     "value_color",
 ]

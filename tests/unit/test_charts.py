@@ -86,6 +86,17 @@ def colors(ax: Axes) -> list[str]:
     return [to_hex(p.get_facecolor()) for p in ax.patches]
 
 
+def series_lines(ax: Axes) -> list[Any]:
+    """The lines of the series (the legend's), not the dotted ends of partial periods."""
+    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    """The legend's entries for the series, without the one explaining partial periods."""
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    return [t for t in texts if not t.startswith("Partial ")]
+
+
 def test_plot_status_bars_labels_and_colours() -> None:
     df = prospect_frame(
         [{"status": s} for s in ["lost", "new", "new", "no_show", "No Show", "Visited"]]
@@ -96,7 +107,9 @@ def test_plot_status_bars_labels_and_colours() -> None:
     assert widths(ax) == [2, 1, 2, 1]
     assert bar_texts(ax) == ["2 (33.3%)", "1 (16.7%)", "2 (33.3%)", "1 (16.7%)"]
     assert colors(ax) == [status_color(s) for s in ["new", "visited", "no_show", "lost"]]
-    assert ax.get_title() == "Prospects by status (6)"  # no deleted or not-a-prospect rows
+    assert (
+        ax.get_title() == "Prospects by status (6 prospects)"
+    )  # no deleted or not-a-prospect rows
     assert ax.get_xlabel() == "Prospects"
     assert ax.get_ylabel() == "Status"
 
@@ -144,11 +157,11 @@ def test_source_colour_is_the_same_in_every_chart() -> None:
     bars = plot_sources(df)
     bar_colors = dict(zip(ticks(bars), colors(bars), strict=True))
     lines = plot_leads_over_time(df, freq="M", by="source_title", top=3)
-    for line in lines.get_lines():
+    for line in series_lines(lines):
         name = line.get_label().split(":")[0]
         if name in bar_colors:
             assert to_hex(line.get_color()) == bar_colors[name]
-    matched = [line for line in lines.get_lines() if line.get_label().split(":")[0] in bar_colors]
+    matched = [line for line in series_lines(lines) if line.get_label().split(":")[0] in bar_colors]
     assert len(matched) >= 3  # the three largest sources are in both charts
     assert bar_colors["Zillow"] == source_color("Zillow")
     assert source_color("Zillow") == source_color("ZILLOW")
@@ -200,7 +213,7 @@ def test_lines_of_one_colour_get_different_dashes() -> None:
         + [{"community_id": pair[0], "created_at": "2026-03-09T12:00:00Z"}]
     )
     ax = plot_leads_over_time(df, freq="W", by="community_id")
-    first, second = ax.get_lines()
+    first, second = series_lines(ax)
     assert to_hex(first.get_color()) == to_hex(second.get_color())
     assert first.get_linestyle() != second.get_linestyle()
 
@@ -215,7 +228,7 @@ def test_plot_consent_single_and_by_group() -> None:
         ]
     )
     ax = plot_consent(df)
-    assert ticks(ax) == ["consented", "not consented", "unknown"]
+    assert ticks(ax) == ["Consented", "Not consented", "Unknown"]
     assert widths(ax) == [2, 1, 1]
     assert bar_texts(ax) == ["2 (50.0%)", "1 (25.0%)", "1 (25.0%)"]
     assert colors(ax) == list(CONSENT_COLORS.values())
@@ -226,7 +239,8 @@ def test_plot_consent_single_and_by_group() -> None:
     np.testing.assert_allclose(shares[:, 0], [2 / 3, 1 / 3, 0], atol=1e-6)
     np.testing.assert_allclose(shares[:, 1], [0, 0, 1], atol=1e-6)
     assert "n=3" in bar_texts(stacked)
-    assert stacked.get_title() == "SMS consent by source_title (4 prospects)"
+    assert stacked.get_title() == "SMS consent by source (4 prospects)"
+    assert stacked.get_ylabel() == "Source"
 
 
 def test_plot_funnel_bars_and_conversion_labels() -> None:
@@ -234,10 +248,10 @@ def test_plot_funnel_bars_and_conversion_labels() -> None:
     ax = plot_funnel(prospect_frame([{"status": s} for s in statuses]))
     assert widths(ax) == [7, 4, 2, 1, 1, 1, 1]
     labels = ticks(ax)
-    assert labels[0] == "lead"
-    assert labels[1] == "engaged\n57% of previous"  # 4 of 7
-    assert labels[2] == "toured\n50% of previous"
-    assert labels[5].startswith("lost")
+    assert labels[0] == "Lead"
+    assert labels[1] == "Engaged\n57% of previous"  # 4 of 7
+    assert labels[2] == "Toured\n50% of previous"
+    assert labels[5].startswith("Lost")
     assert "on_hold" in labels[6]  # says which raw values "other" held
     assert bar_texts(ax)[1] == "4 (57.1%)"
     assert colors(ax)[:2] == [stage_color("lead"), stage_color("engaged")]
@@ -258,9 +272,9 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
     local = plot_leads_over_time(df, freq="W", tz="America/Chicago")
     assert [round(p.get_height()) for p in local.patches] == [1, 1, 0, 1]
     lines = plot_leads_over_time(df, freq="W", by="status")
-    legend = [t.get_text() for t in lines.get_legend().get_texts()]
+    legend = legend_texts(lines)
     assert legend == ["New: 2 (66.7%)", "Lost: 1 (33.3%)"]
-    assert [to_hex(line.get_color()) for line in lines.get_lines()] == [
+    assert [to_hex(line.get_color()) for line in series_lines(lines)] == [
         status_color("new"),
         status_color("lost"),
     ]
@@ -288,11 +302,11 @@ def test_bars_stacks_and_lines_gather_the_rest_by_one_rule(top: int, expected: l
     assert ticks(plot_sources(df, top=top)) == expected
     assert ticks(plot_consent(df, by="source_title", top=top)) == expected
     lines = plot_leads_over_time(df, by="source_title", top=top)
-    assert [t.get_text().split(":")[0] for t in lines.get_legend().get_texts()] == expected
+    assert [t.split(":")[0] for t in legend_texts(lines)] == expected
     if "Other (3 more)" in expected:
-        other = lines.get_lines()[-1]
+        other = series_lines(lines)[-1]
         assert to_hex(other.get_color()) == OTHER_COLOR
-        assert other.get_ydata().sum() == 3 + 2 + 1
+        assert legend_texts(lines)[-1] == "Other (3 more): 6 (40.0%)"  # 3 + 2 + 1 of 15
 
 
 @pytest.mark.parametrize("top", [0, -1, 2.5, "3", True])
@@ -320,7 +334,8 @@ def test_one_registry_lists_every_public_chart_once() -> None:
 @pytest.mark.parametrize("plot", PLOTS)
 def test_no_data_gives_an_axes_that_says_so(plot: Callable[..., Axes]) -> None:
     ax = plot(prospect_frame([]))
-    assert "No leads to show" in bar_texts(ax)
+    assert "No prospects to show" in bar_texts(ax)  # the empty frame's rows are prospects
+    assert "(0 prospects" in ax.get_title()
     assert ax.get_title()
 
 
@@ -374,7 +389,7 @@ def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun
     rows = [{"status": "new", "source_title": "Zillow"}, {"status": "visited", **flags}]
     df = prospect_frame(rows)
     assert plot_funnel(df).get_title() == f"Lead funnel (2 {noun})"
-    assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2)"
+    assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2 {noun})"
     assert plot_sources(df).get_title() == f"{noun.capitalize()} by source (2 {noun}, 1 source)"
     assert plot_funnel(df).get_xlabel() == f"{noun.capitalize()} reaching the stage"
     flagless = pd.DataFrame({"status": ["new"]})  # no flags at all: Knock's leads
