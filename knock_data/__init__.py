@@ -45,7 +45,9 @@ _LAZY: dict[str, str] = {
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
+    "export_excel": "knock_data._frame",
     "to_parquet": "knock_data._frame",
+    "with_names": "knock_data._frame",
     # analysis (pure functions)
     "DEFAULT_STAGES": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
@@ -84,6 +86,7 @@ __all__ = [
     "__version__",
     "consent_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "leads_over_time",
@@ -100,6 +103,7 @@ __all__ = [
     "status_breakdown",
     "to_frame",
     "to_parquet",
+    "with_names",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -124,7 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
-    from knock_data._frame import export_csv, to_frame, to_parquet
+    from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
     from knock_data._ids import read_ids
 
 

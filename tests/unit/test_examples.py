@@ -25,6 +25,7 @@ MODULES = [
     "knock_data._charts.breakdowns",
     "knock_data._charts.colors",
     "knock_data._charts.funnel",
+    "knock_data._charts.labels",
     "knock_data._charts.over_time",
     "knock_data._charts.registry",
     "knock_data._client",
@@ -32,12 +33,15 @@ MODULES = [
     "knock_data._dashboard",
     "knock_data._dashboard.filters",
     "knock_data._dashboard.summary",
+    "knock_data._frame.excel",
     "knock_data._frame.export",
     "knock_data._frame.frame",
+    "knock_data._frame.names",
     "knock_data._ids",
     "knock_data._report",
     "knock_data._schema",
     "knock_data.sandbox._data",
+    "knock_data.sandbox._names",
     "knock_data.sandbox._server",
 ]
 

@@ -28,6 +28,7 @@ EXPECTED = [
     "__version__",
     "consent_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "leads_over_time",
@@ -44,6 +45,7 @@ EXPECTED = [
     "status_breakdown",
     "to_frame",
     "to_parquet",
+    "with_names",
 ]
 
 
