@@ -24,13 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from knock_data._exceptions import (
     AuthenticationError,
+    BadResponse,
     ConfigurationError,
+    ConnectionFailed,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
     ProspectNotFound,
     RateLimited,
     RecordError,
+    ServerError,
+    Timeout,
 )
 
 __version__ = "0.1.0"
@@ -39,9 +43,10 @@ __version__ = "0.1.0"
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
 _LAZY: dict[str, str] = {
     # HTTP + cache -> records
-    "FetchResult": "knock_data._client",
-    "KnockClient": "knock_data._client",
-    "read_ids": "knock_data._ids",
+    "FetchResult": "knock_data._fetch.result",
+    "KnockClient": "knock_data._fetch.client",
+    "RetryPolicy": "knock_data._fetch.retry",
+    "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -58,6 +63,13 @@ _LAZY: dict[str, str] = {
     "source_breakdown": "knock_data._analysis",
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
+    # where a lead stands: closed, dormant or active
+    "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
+    "DORMANT_AFTER": "knock_data._analysis.lifecycle",
+    "LIFECYCLE_STATES": "knock_data._analysis.lifecycle",
+    "is_closed": "knock_data._analysis.lifecycle",
+    "is_dormant": "knock_data._analysis.lifecycle",
+    "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
     "plot_consent": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
@@ -71,9 +83,14 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -83,13 +100,19 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
     "export_excel",
     "filter_prospects",
     "funnel",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
     "plot_consent",
     "plot_funnel",
@@ -119,6 +142,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         stage_of,
         status_breakdown,
     )
+    from knock_data._analysis.lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
+    )
     from knock_data._charts import (
         plot_consent,
         plot_funnel,
@@ -126,10 +157,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_sources,
         plot_status,
     )
-    from knock_data._client import FetchResult, KnockClient
     from knock_data._dashboard import Dashboard
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.result import FetchResult
+    from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
-    from knock_data._ids import read_ids
 
 
 def __getattr__(name: str) -> Any:

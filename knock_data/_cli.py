@@ -129,7 +129,47 @@ def _add_sandbox(commands: _Commands) -> None:
             "a truncated body or a dropped connection (default: %(default)s)"
         ),
     )
+    parser.add_argument(
+        "--now",
+        type=_sandbox_moment,
+        default=None,
+        metavar="MOMENT",
+        help=(
+            "the sandbox's present at start, a day or a time such as 2021-12-31 or "
+            "2021-12-31T09:30Z (default: just after the data's last change, 2021-11-02 for "
+            "the default data, where every prospect is as generated); move it with "
+            "POST /_sandbox/advance?days=N and the x-api-key header"
+        ),
+    )
+    parser.add_argument(
+        "--speed",
+        type=_days_per_minute,
+        default=0.0,
+        metavar="DAYS_PER_MINUTE",
+        help="let the clock run by itself: simulated days per real minute (default: stands still)",
+    )
     parser.set_defaults(handler=_run_sandbox)
+
+
+def _sandbox_moment(text: str) -> object:
+    from knock_data.sandbox._clock import parse_moment
+
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _days_per_minute(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(
+            f"expected zero or more simulated days per minute, such as 7, got {text!r}"
+        )
+    return value
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
@@ -142,6 +182,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         seed=args.seed,
         latency=args.latency,
         fault_rate=args.fault_rate,
+        now=args.now,
+        speed=args.speed,
     )
     try:
         server.start()
@@ -159,6 +201,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         f"  URL:      {url}",
         f"  API key:  {key}",
         f"  Try:      curl -H 'x-api-key: {key}' {url}/prospect/51316",
+        f"  Clock:    {server.now:%Y-%m-%d %H:%M:%S} UTC, {len(server.prospect_ids):,} prospects"
+        + (f", running at {args.speed:g} days per minute" if args.speed else ""),
+        f"  Advance:  curl -X POST -H 'x-api-key: {key}' '{url}/_sandbox/advance?days=7'",
     ]
     if args.latency or args.fault_rate:
         lines.append(f"  Latency {args.latency} s, fault rate {args.fault_rate}")

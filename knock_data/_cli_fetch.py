@@ -68,9 +68,9 @@ def add_fetch(commands: Any) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
+    from knock_data._fetch.ids import read_ids
     from knock_data._frame import export_csv
-    from knock_data._ids import read_ids
 
     try:
         ids = read_ids(args.ids_file, column=args.column)
@@ -122,8 +122,8 @@ def add_cache(commands: Any) -> None:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from knock_data._cache import ProspectCache, cache_errors, cache_info
-    from knock_data._config import default_cache_path
+    from knock_data._fetch.cache import ProspectCache, cache_errors, cache_info
+    from knock_data._fetch.config import default_cache_path
 
     path = Path(args.cache).expanduser() if args.cache else default_cache_path()
     if args.action == "info":

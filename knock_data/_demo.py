@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
 
 __all__ = ["DemoOutput", "run_demo"]
 
@@ -40,7 +40,7 @@ class DemoOutput:
 @contextlib.contextmanager
 def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClient]:
     """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox."""
-    from knock_data._client import KnockClient
+    from knock_data._fetch.client import KnockClient
 
     if os.environ.get("KNOCK_API_KEY"):
         with KnockClient(cache=cache, max_workers=workers) as client:
@@ -102,8 +102,8 @@ def run_demo(
     import pandas as pd
 
     from knock_data._analysis import filter_prospects
+    from knock_data._fetch.ids import read_ids
     from knock_data._frame import export_csv
-    from knock_data._ids import read_ids
     from knock_data._report import breakdown_tables, write_charts
 
     out = out if out is not None else sys.stdout

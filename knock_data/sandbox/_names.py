@@ -11,21 +11,15 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from knock_data.sandbox._data import (
-    _COMMUNITIES,
-    DEFAULT_SEED,
-    EXAMPLE_PROSPECT,
-    _hex16,
-    _uuid,
-)
+from knock_data.sandbox._data import DEFAULT_SEED, build_communities
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["naming_tables"]
 
-# One name per community of _COMMUNITIES, in its order (the city is in the name, so a
-# chart legend says where each community is).
+# One name per community, in the order build_communities draws them (the city is in the
+# name, so a chart legend says where each community is).
 _COMMUNITY_NAMES = (
     "Maple Court (Austin)",
     "Cherry Creek Flats (Denver)",
@@ -64,20 +58,6 @@ _AGENT_NAMES = (
 )
 
 
-def _communities(seed: int) -> list[tuple[str, str, str, str, list[str]]]:
-    """(community id, city, state, zone, agent usernames), as the prospects are made."""
-    rng = random.Random(seed)
-    drawn: list[tuple[str, str, str, str, list[str]]] = []
-    for city, state, _zip3, zone, n_agents in _COMMUNITIES:
-        agents = [_uuid(rng) for _ in range(n_agents)]
-        community_id = _hex16(rng)
-        if not drawn:
-            community_id = EXAMPLE_PROSPECT["communityId"]
-            agents[0] = EXAMPLE_PROSPECT["agent"]["username"]
-        drawn.append((community_id, city, state, zone, agents))
-    return drawn
-
-
 def naming_tables(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """The sandbox's naming tables for ``seed``, as :func:`knock_data.with_names` takes them.
 
@@ -101,13 +81,13 @@ def naming_tables(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     """
     import pandas as pd
 
-    communities = _communities(seed)
+    communities = build_communities(random.Random(seed))
     community_rows = []
     agent_rows = []
     agent_names = iter(_AGENT_NAMES)
-    for (community_id, city, state, zone, agents), name in zip(
-        communities, _COMMUNITY_NAMES, strict=True
-    ):
+    for community, name in zip(communities, _COMMUNITY_NAMES, strict=True):
+        community_id, city, state = community.community_id, community.city, community.state
+        zone = community.zone.key
         community_rows.append(
             {
                 "community_id": community_id,
@@ -117,7 +97,7 @@ def naming_tables(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
                 "state": state,
             }
         )
-        for username in agents:
+        for username in community.agents:
             agent_rows.append(
                 {
                     "agent_username": username,

@@ -11,7 +11,7 @@ import pytest
 
 from knock_data._cli import main
 from knock_data._demo import DEFAULT_IDS, run_demo
-from knock_data._ids import normalize_ids, read_ids
+from knock_data._fetch.ids import normalize_ids, read_ids
 from knock_data.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import requests_cache
 
-from knock_data import AuthenticationError, KnockClient
-from knock_data._cache import cache_info
-from knock_data._config import RetryPolicy
+from knock_data import AuthenticationError, KnockClient, RetryPolicy
+from knock_data._fetch.cache import cache_info
 from knock_data.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
@@ -155,6 +154,27 @@ def test_the_key_never_reaches_the_cache_file(make_sandbox, tmp_path: Path) -> N
     session.get(f"{server.url}/prospect/47569637", headers={"x-api-key": secret})
     session.close()
     assert secret.encode() in _file_bytes(control)
+
+
+def test_a_cached_session_of_ones_own_serves_hits_and_refresh_goes_past_it(
+    make_sandbox, tmp_path: Path
+) -> None:
+    secret = "own-session-SECRET-key"
+    server = make_sandbox(n_prospects=30, api_key=secret)
+    ids = server.prospect_ids
+    path = tmp_path / "mine.sqlite"
+    session = requests_cache.CachedSession(str(path))
+    client = client_for(server, session=session)
+    first = client.fetch_prospects(ids, progress=False)
+    assert (first.n_fetched, server.request_count) == (30, 30)
+    again = client.fetch_prospects(ids, progress=False)
+    assert (again.n_cached, again.n_fetched, server.request_count) == (30, 0, 30)
+    refreshed = client.fetch_prospects(ids[:10], progress=False, refresh=True)
+    assert (refreshed.n_cached, refreshed.n_fetched, server.request_count) == (0, 10, 40)
+    assert refreshed.records == first.records[:10]
+    assert client.cache_path is None  # the session's cache is the caller's, not the client's
+    session.close()
+    assert secret.encode() not in _file_bytes(path)
 
 
 def test_cache_is_private_to_the_user(make_sandbox, tmp_path: Path) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import json
 import sqlite3
 import threading
-from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import requests
-from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3 import HTTPResponse
 
+import knock_data
 from knock_data import (
     AuthenticationError,
     ConfigurationError,
@@ -25,72 +19,21 @@ from knock_data import (
     KnockClient,
     ProspectNotFound,
     RateLimited,
+    RetryPolicy,
 )
-from knock_data._cache import ProspectCache
-from knock_data._client import _USER_AGENT
-from knock_data._config import RetryPolicy
-
-BASE = "http://knock.test"
-KEY = "unit-test-SECRET-key"
-FAST = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=0.01)
-NOT_FOUND = {"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": "Prospect_id 9 missing"}
-Reply = tuple[int, Any, dict[str, str]] | Exception
-
-
-def prospect(pid: str) -> dict[str, Any]:
-    return {"prospectId": pid, "status": "new", "email": f"p{pid}@example.com"}
-
-
-class FakeAdapter(BaseAdapter):
-    """Answers from a script: ``replies[pid]`` is a list of replies, the last one repeats."""
-
-    def __init__(self, replies: Callable[[str, int], Reply]) -> None:
-        super().__init__()
-        self.replies = replies
-        self.calls: dict[str, int] = defaultdict(int)
-        self.headers_seen: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        pid = (request.url or "").rsplit("/", 1)[-1]
-        with self._lock:
-            attempt = self.calls[pid]
-            self.calls[pid] += 1
-            self.headers_seen.append(dict(request.headers))
-        reply = self.replies(pid, attempt)
-        if isinstance(reply, Exception):
-            raise reply
-        status, body, headers = reply
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        all_headers = {"Content-Type": "application/json", **headers}
-        response = requests.Response()
-        response.status_code = status
-        response._content = content
-        response.headers = CaseInsensitiveDict(all_headers)
-        response.raw = HTTPResponse(
-            body=io.BytesIO(content),
-            headers=all_headers,
-            status=status,
-            preload_content=False,
-            request_url=request.url,
-        )
-        response.url = request.url or ""
-        response.request = request
-        return response
-
-    def close(self) -> None:
-        pass
-
-
-def make_client(adapter: FakeAdapter, **kwargs: Any) -> KnockClient:
-    session = requests.Session()
-    session.mount(BASE, adapter)
-    kwargs.setdefault("retry", FAST)
-    return KnockClient(KEY, base_url=BASE, session=session, **kwargs)
-
-
-def always(reply: Reply) -> Callable[[str, int], Reply]:
-    return lambda pid, attempt: reply
+from knock_data._fetch.cache import ProspectCache
+from knock_data._fetch.transport import USER_AGENT
+from tests.unit.fake_transport import (
+    BASE,
+    FAST,
+    KEY,
+    NOT_FOUND,
+    FakeAdapter,
+    Reply,
+    always,
+    make_client,
+    prospect,
+)
 
 
 @pytest.mark.parametrize("status", [200, 400, 404, 500])
@@ -101,7 +44,7 @@ def test_not_found_is_classified_by_body_whatever_the_status(status: int) -> Non
         client.get_prospect(9)
     error = info.value
     assert (error.prospect_id, error.status_code) == ("9", status)
-    assert error.error_code == "CORE_API_GET_PROSPECT_FAIL"
+    assert error.knock_error_code == "CORE_API_GET_PROSPECT_FAIL"
     assert "Prospect_id 9 missing" in str(error)
     assert adapter.calls["9"] == 1  # never retried
 
@@ -110,7 +53,7 @@ def test_server_refusing_an_id_is_invalid_id_and_not_retried() -> None:
     body = {"errorMessage": "Id 12 is not a valid prospect id. Id must be a number."}
     adapter = FakeAdapter(always((502, body, {})))
     result = make_client(adapter).fetch_prospects(["12"], progress=False)
-    assert result.errors["error_code"].tolist() == ["invalid_id"]
+    assert result.errors["reason"].tolist() == ["invalid_id"]
     assert adapter.calls["12"] == 1
 
 
@@ -154,7 +97,7 @@ def test_transient_failures_give_up_after_max_retries() -> None:
     assert info.value.status_code == 429
     result = client.fetch_prospects([6], progress=False)
     row = result.errors.iloc[0]
-    assert (row["error_code"], row["status_code"]) == ("rate_limited", 429)
+    assert (row["reason"], row["status_code"]) == ("rate_limited", 429)
     assert "Too Many Requests" in row["server_message"]
 
 
@@ -225,7 +168,7 @@ def test_a_failed_request_keeps_no_key_in_the_error_chain() -> None:
     while error is not None:
         chain.append(error)
         error = error.__cause__ or error.__context__
-    requests_sent = [e.request for e in chain if getattr(e, "request", None) is not None]
+    requests_sent: list[Any] = [r for e in chain if (r := getattr(e, "request", None))]
     assert requests_sent, "the requests error should keep its request"
     assert all("x-api-key" not in r.headers for r in requests_sent)
 
@@ -256,8 +199,9 @@ def test_progress_bar_shows_counts(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_own_cache_serves_the_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     first = client.fetch_prospects([1, 2, 3], progress=False)
     second = client.fetch_prospects([3, 2, 1], progress=False)
     assert (first.n_fetched, second.n_cached, second.n_fetched) == (3, 3, 0)
@@ -272,21 +216,22 @@ def test_own_sessions_say_who_is_calling(
     cached: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    cache = tmp_path / "c.sqlite" if cached else False
-    KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST).get_prospect(1)
-    assert [h["User-Agent"] for h in adapter.headers_seen] == [_USER_AGENT]
+    cache: Path | Literal[False] = tmp_path / "c.sqlite" if cached else False
+    KnockClient(KEY, base_url=BASE, cache=cache, retry=FAST, adapter=adapter).get_prospect(1)
+    assert [h["User-Agent"] for h in adapter.headers_seen] == [USER_AGENT]
+    assert USER_AGENT.startswith(f"knock-data/{knock_data.__version__} ")
 
 
 def test_error_bodies_under_200_are_never_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(always((200, NOT_FOUND, {})))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     for _ in range(2):
         result = client.fetch_prospects([9], progress=False)
-        assert result.errors["error_code"].tolist() == ["not_found"]
+        assert result.errors["reason"].tolist() == ["not_found"]
     assert adapter.calls["9"] == 2
 
 
@@ -314,13 +259,14 @@ def test_a_failing_cache_write_stops_the_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
 
     def disk_full(*args: Any, **kwargs: Any) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(ProspectCache, "save_response", disk_full)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2)
+    monkeypatch.setattr(ProspectCache, "store", disk_full)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", max_workers=2, adapter=adapter
+    )
     with pytest.raises(ConfigurationError, match="disk is full") as info:
         client.fetch_prospects(range(1, 501), progress=False)
     assert "writing to the cache file" in str(info.value)
@@ -339,7 +285,7 @@ def test_a_request_that_cannot_be_made_is_reported_not_retried(
 ) -> None:
     adapter = FakeAdapter(always(failure))
     result = make_client(adapter).fetch_prospects([5, 6], progress=False)
-    assert result.errors["error_code"].tolist() == [code, code]
+    assert result.errors["reason"].tolist() == [code, code]
     assert type(failure).__name__ in result.errors["server_message"].iloc[0]
     assert dict(adapter.calls) == {"5": 1, "6": 1}
 
@@ -353,14 +299,15 @@ def test_a_500_on_refresh_serves_the_cached_copy(
             (500, {"message": "boom"}, {}) if down.is_set() else (200, prospect(pid), {})
         )
     )
-    monkeypatch.setattr(KnockClient, "_pooled_adapter", lambda self: adapter)
-    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST)
+    client = KnockClient(
+        KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST, adapter=adapter
+    )
     client.fetch_prospects([1], progress=False)
     down.set()
     result = client.fetch_prospects([1, 2], progress=False, refresh=True)
     assert result.records == [prospect("1")]
     assert (result.n_stale, result.n_fetched) == (1, 0)
-    assert result.errors["error_code"].tolist() == ["server_error"]  # nothing cached for 2
+    assert result.errors["reason"].tolist() == ["server_error"]  # nothing cached for 2
     assert (adapter.calls["1"], adapter.calls["2"]) == (2, 1)  # a 500 is not retried
 
 
@@ -374,3 +321,68 @@ def test_retry_after_is_honoured_on_a_503_too(waits: list[float]) -> None:
     make_client(adapter, retry=policy).get_prospect(5)
     assert waits
     assert 2 <= max(waits) <= 2.01
+
+
+# --- the errors frame's columns ----------------------------------------------------------
+
+
+def test_errors_name_knock_datas_reason_and_knocks_own_error_code() -> None:
+    adapter = FakeAdapter(always((404, NOT_FOUND, {})))
+    errors = make_client(adapter).fetch_prospects([9, "x"], progress=False).errors
+    assert list(errors.columns) == [
+        "prospect_id",
+        "reason",
+        "knock_error_code",
+        "status_code",
+        "message",
+        "server_message",
+        "hint",
+        "error_code",
+    ]
+    assert errors["reason"].tolist() == ["not_found", "invalid_id"]
+    assert errors["knock_error_code"].fillna("-").tolist() == ["CORE_API_GET_PROSPECT_FAIL", "-"]
+    assert errors["error_code"].tolist() == errors["reason"].tolist()  # the deprecated alias
+
+
+# --- sessions, keys and options ------------------------------------------------------------
+
+
+def test_two_clients_sharing_a_session_each_send_their_own_key() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    session = requests.Session()
+    session.mount(BASE, adapter)
+    first = KnockClient("key-of-A", base_url=BASE, session=session, retry=FAST)
+    second = KnockClient("key-of-B", base_url=BASE, session=session, retry=FAST)
+    first.get_prospect(1)
+    second.get_prospect(2)
+    first.fetch_prospects([3, 4], progress=False)
+    second.fetch_prospects([5], progress=False)
+    keys = [h["x-api-key"] for h in adapter.headers_seen]
+    assert keys == ["key-of-A", "key-of-B", "key-of-A", "key-of-A", "key-of-B"]
+
+
+def test_the_clients_session_used_directly_still_sends_the_key() -> None:
+    adapter = FakeAdapter(lambda pid, attempt: (200, prospect(pid), {}))
+    client = KnockClient(KEY, base_url=BASE, cache=False, adapter=adapter)
+    assert client.session.get(f"{BASE}/prospect/7", timeout=5).json() == prospect("7")
+    assert adapter.headers_seen[-1]["x-api-key"] == KEY
+
+
+@pytest.mark.parametrize(("max_retries", "sent"), [(None, 2), (0, 1), (3, 4)])
+def test_max_retries_defaults_to_the_policys(max_retries: int | None, sent: int) -> None:
+    adapter = FakeAdapter(always((503, {"message": "Service Unavailable"}, {})))
+    policy = RetryPolicy(max_retries=1, backoff=0.001, max_backoff=0.002)
+    client = make_client(adapter, retry=policy, max_retries=max_retries)
+    with pytest.raises(KnockAPIError):
+        client.get_prospect(5)
+    assert adapter.calls["5"] == sent
+
+
+def test_a_session_and_an_adapter_together_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="session= or adapter="):
+        KnockClient(
+            KEY,
+            base_url=BASE,
+            session=requests.Session(),
+            adapter=FakeAdapter(always((200, {}, {}))),
+        )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knock_data import ConfigurationError, KnockClient
-from knock_data._config import (
+from knock_data._fetch.config import (
     BASE_URLS,
     STAGE_TEST_KEY,
     default_cache_path,

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from knock_data import ConfigurationError, InvalidProspectId, read_ids
-from knock_data._ids import normalize_id, normalize_ids
+from knock_data._fetch.ids import normalize_id, normalize_ids
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_read_ids_missing_file(tmp_path) -> None:
 
 
 def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
-    from knock_data._ids import normalize_ids
+    from knock_data._fetch.ids import normalize_ids
 
     # A quoted blank, an empty line (how a spreadsheet writes an empty cell in a one-column
     # CSV) and spaces: three lost ids, each reported at its row; trailing lines are not rows.
@@ -152,7 +152,7 @@ def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
 
 
 def test_normalize_ids_takes_one_int_as_one_id_and_refuses_what_is_not_a_list() -> None:
-    from knock_data._ids import normalize_ids
+    from knock_data._fetch.ids import normalize_ids
 
     assert normalize_ids(47569637).ids == ["47569637"]
     for value, hint in [

@@ -13,9 +13,14 @@ import pytest
 import knock_data
 
 EXPECTED = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
+    "BadResponse",
     "ConfigurationError",
+    "ConnectionFailed",
     "Dashboard",
     "FetchResult",
     "InvalidProspectId",
@@ -25,13 +30,19 @@ EXPECTED = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RetryPolicy",
+    "ServerError",
+    "Timeout",
     "__version__",
     "consent_breakdown",
     "export_csv",
     "export_excel",
     "filter_prospects",
     "funnel",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
     "plot_consent",
     "plot_funnel",
@@ -93,7 +104,16 @@ def test_exceptions_share_one_root() -> None:
     errors = [
         getattr(knock_data, n)
         for n in EXPECTED
-        if n.endswith("Error") or n in ("InvalidProspectId", "ProspectNotFound", "RateLimited")
+        if n.endswith("Error")
+        or n
+        in (
+            "BadResponse",
+            "ConnectionFailed",
+            "InvalidProspectId",
+            "ProspectNotFound",
+            "RateLimited",
+            "Timeout",
+        )
     ]
     assert all(issubclass(e, knock_data.KnockError) for e in errors)
     assert issubclass(knock_data.InvalidProspectId, ValueError)

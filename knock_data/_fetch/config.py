@@ -1,17 +1,24 @@
-"""Configuration: the one place knock-data reads the environment.
+"""Configuration of the fetch layer: where requests go, with which key, and the cache file.
 
-=====================  =====================================================================
-Variable               Meaning
-=====================  =====================================================================
-``KNOCK_API_KEY``      API key sent in ``x-api-key`` when ``api_key`` is not given.
-``KNOCK_BASE_URL``     Base URL used when ``base_url`` is not given (overrides ``env``).
-``KNOCK_DATA_CACHE``   Path of the default cache file (SQLite).
-=====================  =====================================================================
+The fetch layer reads the environment here and nowhere else, once per client:
+
+========================  ==================================================================
+Variable                  Meaning
+========================  ==================================================================
+``KNOCK_API_KEY``         API key sent in ``x-api-key`` when ``api_key`` is not given.
+``KNOCK_BASE_URL``        Base URL used when ``base_url`` is not given (overrides ``env``).
+``KNOCK_DATA_CACHE``      Path of the default cache file (SQLite).
+``HTTPS_PROXY`` and co.   Proxies, read as requests reads them (:func:`transport_settings`).
+``REQUESTS_CA_BUNDLE``    CA bundle for https (also ``CURL_CA_BUNDLE``).
+========================  ==================================================================
 
 The default cache file is ``http_cache.sqlite`` in the user cache directory
 (``~/.cache/knock-data/`` on Linux, ``~/Library/Caches/knock-data/`` on macOS,
 ``%LOCALAPPDATA%\\knock-data\\Cache\\`` on Windows). Nothing is created until a client first
 uses the cache.
+
+Knock's public stage test key is written here once (:data:`STAGE_TEST_KEY`); the sandbox
+accepts the same key by default.
 """
 
 from __future__ import annotations
@@ -32,7 +39,6 @@ __all__ = [
     "ENV_CACHE",
     "STAGE_TEST_KEY",
     "Connection",
-    "RetryPolicy",
     "default_cache_path",
     "resolve_connection",
     "transport_settings",
@@ -61,35 +67,6 @@ class Connection:
     base_url: str
     env: str
     api_key: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How transient failures (429, 502, 503, 504, timeouts, resets, bad 200s) are retried.
-
-    Parameters
-    ----------
-    max_retries
-        Retries after the first attempt; ``0`` disables retrying.
-    backoff
-        First delay in seconds; it doubles on each retry, with jitter, up to ``max_backoff``.
-    max_backoff
-        Longest delay between two attempts, in seconds.
-    max_retry_after
-        Cap on a server's ``Retry-After``, in seconds, so that one answer cannot stall a batch.
-    """
-
-    max_retries: int = 5
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_retry_after: float = 60.0
-
-    def __post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be 0 or more, got {self.max_retries}.")
-        for name in ("backoff", "max_backoff", "max_retry_after"):
-            if getattr(self, name) < 0:
-                raise ConfigurationError(f"{name} must be 0 or more seconds.")
 
 
 def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:

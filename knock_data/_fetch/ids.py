@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from knock_data._exceptions import ConfigurationError, InvalidProspectId
+from knock_data._schema import is_missing
 
 __all__ = ["NormalizedIds", "normalize_id", "normalize_ids", "read_ids"]
 
@@ -133,15 +134,10 @@ def normalize_ids(values: Iterable[Any]) -> NormalizedIds:
 
 
 def _is_blank(value: Any) -> bool:
-    if value is None:
-        return True
+    """An empty cell: a missing value (None, NaN, NaT, NA) or text that is only whitespace."""
     if isinstance(value, str):
         return not value.strip()
-    try:
-        # NaN, NaT and pandas' NA are missing values: NaN != NaN, and NA refuses bool().
-        return bool(value != value)
-    except TypeError:
-        return True
+    return is_missing(value)
 
 
 def _as_text(value: Any) -> str:

@@ -1,0 +1,294 @@
+"""KnockClient: prospect ids in, prospect records out; disk-cached, concurrent, polite.
+
+A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospects`):
+
+1. Ids are normalised (:mod:`.ids`); invalid ones become ``invalid_id`` errors, never sent.
+2. Every cached prospect is read in one bulk query of the cache (:mod:`.cache`).
+3. The rest go through a bounded window to a thread pool (:mod:`.batch`); each id is sent,
+   classified, stored, retried or replaced by a cached copy (:mod:`.fetcher`).
+4. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import requests
+from requests.adapters import BaseAdapter
+
+from knock_data._exceptions import ConfigurationError
+from knock_data._fetch.batch import Batch, FetchCounts, Progress
+from knock_data._fetch.config import default_cache_path, resolve_connection
+from knock_data._fetch.fetcher import Fetched, Fetcher
+from knock_data._fetch.ids import normalize_id, normalize_ids
+from knock_data._fetch.result import FetchResult, fetch_result
+from knock_data._fetch.retry import RateLimiter, RetryPolicy
+from knock_data._fetch.transport import RequestContext, build_session, mount_key_adapter
+
+__all__ = ["KnockClient"]
+
+_CacheOption = str | os.PathLike[str] | Literal[False] | None
+
+
+class KnockClient:
+    """Fetch prospects from Knock's Get Prospect API, through a disk cache.
+
+    Parameters
+    ----------
+    api_key
+        Knock API key; defaults to ``$KNOCK_API_KEY``, and for ``env="stage"`` to Knock's
+        public test key. Never stored on disk nor shown in any output.
+    env
+        ``"prod"`` or ``"stage"``.
+    base_url
+        Server to talk to, overriding ``env`` (defaults to ``$KNOCK_BASE_URL``), for example
+        the local sandbox's ``server.url``.
+    cache
+        Path of the SQLite cache file; ``None`` (the default) uses ``$KNOCK_DATA_CACHE`` or
+        ``~/.cache/knock-data/http_cache.sqlite``; ``False`` turns caching off. The file is
+        created on first use, and may be shared by several processes.
+    expire_after
+        ``None`` keeps cached prospects until refreshed; a :class:`~datetime.timedelta` (or
+        seconds) makes them expire.
+    max_workers
+        Requests in flight at once.
+    rate_limit
+        Most network requests per second (cache hits never wait); ``None`` for no limit.
+    timeout
+        Seconds to wait for Knock on each attempt.
+    max_retries
+        Retries of a transient failure before giving up on an id; ``None`` (the default)
+        takes ``retry.max_retries`` (5 unless ``retry`` says otherwise).
+    retry
+        Backoff timings, a :class:`knock_data.RetryPolicy`.
+    session
+        A ready :class:`requests.Session` (a ``requests_cache.CachedSession`` too) to send
+        requests with; ``cache`` and ``expire_after`` are then ignored.
+    adapter
+        A transport adapter for the session the client builds (for example a fake one in
+        tests); by default a pooled :class:`requests.adapters.HTTPAdapter`.
+
+    Raises
+    ------
+    ConfigurationError
+        When there is no key for production, ``env`` is unknown or an option is out of range.
+
+    Examples
+    --------
+    >>> from knock_data.sandbox import SandboxServer
+    >>> with SandboxServer(n_prospects=3) as server:
+    ...     client = KnockClient(env="stage", base_url=server.url, cache=False)
+    ...     client.get_prospect(47569637)["status"]
+    'new'
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        env: str = "prod",
+        base_url: str | None = None,
+        cache: _CacheOption = None,
+        expire_after: timedelta | float | None = None,
+        max_workers: int = 8,
+        rate_limit: float | None = None,
+        timeout: float = 30.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        adapter: BaseAdapter | None = None,
+    ) -> None:
+        self._connection = resolve_connection(api_key, env=env, base_url=base_url)
+        if max_workers < 1:
+            raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
+        if rate_limit is not None and rate_limit <= 0:
+            raise ConfigurationError(f"rate_limit must be positive, got {rate_limit}.")
+        if timeout <= 0:
+            raise ConfigurationError(f"timeout must be positive, got {timeout}.")
+        if session is not None and adapter is not None:
+            raise ConfigurationError(
+                "Pass session= or adapter=, not both: mount the adapter on your session."
+            )
+        self.retry = retry or RetryPolicy()
+        if max_retries is not None:
+            self.retry = dataclasses.replace(self.retry, max_retries=max_retries)
+        self.max_workers = max_workers
+        self.rate_limit = rate_limit
+        self.timeout = timeout
+        self.expire_after = expire_after
+        self.cache_path: Path | None = None
+        if session is None and cache is not False:
+            self.cache_path = Path(cache) if cache is not None else default_cache_path()
+        self._user_session = session
+        self._adapter = adapter
+        self._limiter = RateLimiter(rate_limit) if rate_limit else None
+        self._fetcher: Fetcher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        """The server requests go to."""
+        return self._connection.base_url
+
+    @property
+    def env(self) -> str:
+        """``"prod"`` or ``"stage"``."""
+        return self._connection.env
+
+    def __repr__(self) -> str:
+        if self._user_session is not None:
+            cache = f"session={type(self._user_session).__name__}"
+        else:
+            cache = str(self.cache_path) if self.cache_path is not None else "off"
+        return (
+            f"KnockClient(base_url={self.base_url!r}, env={self.env!r}, cache={cache!r}, "
+            f"max_workers={self.max_workers}, rate_limit={self.rate_limit})"
+        )
+
+    @property
+    def session(self) -> requests.Session:
+        """The session requests go through, built on first use (this opens the cache)."""
+        return self._open().session
+
+    def _open(self) -> Fetcher:
+        with self._lock:
+            if self._fetcher is None:
+                from knock_data._fetch.cache import open_cache  # loads requests-cache
+
+                store = open_cache(self.cache_path) if self.cache_path is not None else None
+                session = self._user_session or build_session(
+                    self.base_url, max_workers=self.max_workers, adapter=self._adapter
+                )
+                default = RequestContext(self._connection.api_key, self._limiter)
+                mount_key_adapter(session, self.base_url, default)
+                if store is not None:
+                    self.cache_path = Path(store.db_path)
+                self._fetcher = Fetcher(
+                    session=session,
+                    store=store,
+                    base_url=self.base_url,
+                    env=self.env,
+                    api_key=self._connection.api_key,
+                    timeout=self.timeout,
+                    policy=self.retry,
+                    limiter=self._limiter,
+                    expire_after=self.expire_after,
+                )
+            return self._fetcher
+
+    def close(self) -> None:
+        """Close the session (unless it was given) and the cache file."""
+        with self._lock:
+            fetcher, self._fetcher = self._fetcher, None
+        if fetcher is not None:
+            if self._user_session is None:
+                fetcher.session.close()
+            if fetcher.store is not None:
+                fetcher.store.close()
+
+    def __enter__(self) -> KnockClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def get_prospect(self, prospect_id: Any) -> dict[str, Any]:
+        """Fetch one prospect (from the cache when it is there).
+
+        Parameters
+        ----------
+        prospect_id
+            An int, a numeric string or an int-valued float.
+
+        Returns
+        -------
+        dict
+            The prospect payload, as Knock sends it.
+
+        Raises
+        ------
+        InvalidProspectId
+            The id is not a number (nothing is sent).
+        ProspectNotFound
+            Knock has no prospect with this id.
+        AuthenticationError
+            The key was refused (401/403).
+        KnockAPIError
+            Knock failed after every retry: a :class:`RateLimited`, :class:`ServerError`,
+            :class:`BadResponse`, :class:`Timeout` or :class:`ConnectionFailed`.
+
+        Examples
+        --------
+        >>> from knock_data.sandbox import SandboxServer
+        >>> with SandboxServer(n_prospects=3) as server:
+        ...     client = KnockClient(server.api_key, base_url=server.url, cache=False)
+        ...     client.get_prospect("51316")["prospectId"]
+        '51316'
+        """
+        pid = normalize_id(prospect_id)
+        fetcher = self._open()
+        cached = fetcher.lookup([pid])
+        if pid in cached:
+            return cached[pid]
+        return fetcher.fetch(pid, refresh=False, cancel=threading.Event()).record
+
+    def fetch_prospects(
+        self, ids: Iterable[Any], *, progress: bool = True, refresh: bool = False
+    ) -> FetchResult:
+        """Fetch many prospects: cached ones at once, the rest concurrently.
+
+        Parameters
+        ----------
+        ids
+            Prospect ids (see :func:`knock_data.read_ids`). Duplicates are fetched once;
+            invalid ids are reported in ``errors`` and never sent.
+        progress
+            Show a progress bar (notebook or terminal) with cached, fetched and failed counts.
+        refresh
+            Fetch every id from Knock again, updating the cache. When Knock cannot answer,
+            the cached copy is served and counted in ``n_stale``.
+
+        Returns
+        -------
+        FetchResult
+            ``records`` in input order, ``errors`` as a DataFrame, ``frame``.
+
+        Raises
+        ------
+        AuthenticationError
+            At the first 401/403: the batch stops at once. What was fetched stays cached.
+        ConfigurationError
+            The cache file cannot be used: before anything is sent, or at the first write
+            that fails (the batch then stops as for a refused key).
+
+        Examples
+        --------
+        >>> from knock_data.sandbox import SandboxServer
+        >>> with SandboxServer(n_prospects=20) as server:
+        ...     client = KnockClient(server.api_key, base_url=server.url, cache=False)
+        ...     result = client.fetch_prospects(server.prospect_ids + ["0"], progress=False)
+        >>> len(result.records), result.errors["reason"].tolist()
+        (20, ['not_found'])
+        """
+        normalized = normalize_ids(ids)
+        counts = FetchCounts(invalid=len(normalized.invalid))
+        total = len(normalized.ids) + len(normalized.invalid)
+        fetcher = self._open()  # an unusable cache file fails here, before any bar is shown
+        with Progress(total, enabled=progress) as bar:
+            cached = {} if refresh else fetcher.lookup(normalized.ids)
+            counts.cached = len(cached)
+            bar.advance(counts.cached + counts.invalid, counts)
+
+            def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
+                return fetcher.fetch(pid, refresh=refresh, cancel=cancel)
+
+            batch = Batch(fetch_one, max_workers=self.max_workers, progress=bar, counts=counts)
+            batch.run(pid for pid in normalized.ids if pid not in cached)
+        batch.records.update(cached)  # in place: no second dict of every record
+        return fetch_result(normalized, batch.records, batch.failures, counts)

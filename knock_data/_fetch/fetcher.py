@@ -1,0 +1,129 @@
+"""One prospect id, start to finish: send, classify, store, retry, or serve a cached copy.
+
+1. The request goes out through the session (:func:`.transport.send_get`), carrying the key,
+   the rate limiter and the batch's cancel event.
+2. The answer is classified by the pure functions of :mod:`.responses`.
+3. A prospect that came from the network is committed to the client's cache at once.
+4. Transient failures are retried by :func:`.retry.with_retries`.
+5. When Knock fails for good (after the retries, or at once with a 500), a cached copy, even
+   an expired one, is served instead and counted as stale; failures about the id, the key or
+   the request itself are raised as they are.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from urllib.parse import quote
+
+import requests
+
+from knock_data._fetch.responses import Answer, Next, classify_failure, classify_response
+from knock_data._fetch.retry import RateLimiter, RetryPolicy, with_retries
+from knock_data._fetch.transport import RequestContext, is_cached_session, send_get
+
+if TYPE_CHECKING:
+    from knock_data._fetch.cache import ProspectCache
+
+__all__ = ["Fetched", "Fetcher", "Source"]
+
+#: Where a record came from: the cache, Knock, or the cache standing in for Knock.
+Source = Literal["cache", "network", "stale"]
+
+
+class Fetched(NamedTuple):
+    """A record and where it came from."""
+
+    record: dict[str, Any]
+    source: Source
+
+
+@dataclass
+class Fetcher:
+    """Fetches one prospect at a time through a ready session (and the client's cache)."""
+
+    session: requests.Session
+    store: ProspectCache | None
+    base_url: str
+    env: str
+    api_key: str = field(repr=False)
+    timeout: float
+    policy: RetryPolicy
+    limiter: RateLimiter | None = None
+    expire_after: timedelta | float | None = None
+    _rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def fetch(self, prospect_id: str, *, refresh: bool, cancel: threading.Event) -> Fetched:
+        """The prospect, from Knock (or, when Knock fails, a cached copy), or the error.
+
+        Raises
+        ------
+        KnockError
+            The error the last answer stood for.
+        Cancelled
+            ``cancel`` was set before or while this id was being fetched.
+        """
+        url = f"{self.base_url}/prospect/{quote(prospect_id, safe='')}"
+        context = RequestContext(self.api_key, self.limiter, cancel)
+        force_refresh = refresh and self.store is None and is_cached_session(self.session)
+
+        served_by_session_cache = False
+
+        def attempt() -> Answer:
+            nonlocal served_by_session_cache
+            answer, served_by_session_cache = self._attempt(
+                prospect_id, url, context, force_refresh
+            )
+            return answer
+
+        answer = with_retries(attempt, self.policy, cancel=cancel, rng=self._rng)
+        if answer.record is not None:
+            return Fetched(answer.record, "cache" if served_by_session_cache else "network")
+        assert answer.error is not None  # every answer but ACCEPT has one
+        if answer.next is not Next.FAIL:
+            cached = self.lookup([prospect_id], include_expired=True)
+            if prospect_id in cached:
+                return Fetched(cached[prospect_id], "stale")
+        raise answer.error
+
+    def _attempt(
+        self, prospect_id: str, url: str, context: RequestContext, force_refresh: bool
+    ) -> tuple[Answer, bool]:
+        """One request: its answer, and whether a requests-cache session served it."""
+        try:
+            response = send_get(
+                self.session, url, context, timeout=self.timeout, force_refresh=force_refresh
+            )
+        except requests.RequestException as error:
+            failure = classify_failure(
+                prospect_id, error, base_url=self.base_url, timeout=self.timeout
+            )
+            return failure, False
+        answer = classify_response(
+            prospect_id,
+            response.status_code,
+            response.content or b"",
+            response.headers,
+            base_url=self.base_url,
+            env=self.env,
+        )
+        if getattr(response, "from_cache", False):
+            return answer, True
+        if answer.record is not None and self.store is not None and not response.history:
+            from knock_data._fetch.cache import cache_errors, expiration  # loads requests-cache
+
+            with cache_errors(self.store.db_path, "writing to"):
+                self.store.store(response, expires=expiration(self.expire_after))
+        return answer, False
+
+    def lookup(self, prospect_ids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
+        """The client's cache's copies of these prospects (none without that cache)."""
+        if self.store is None:
+            return {}
+        from knock_data._fetch.cache import cache_errors
+
+        with cache_errors(self.store.db_path, "reading"):
+            return self.store.lookup(self.base_url, prospect_ids, include_expired=include_expired)
