@@ -394,3 +394,164 @@ def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun
     assert plot_funnel(df).get_xlabel() == f"{noun.capitalize()} reaching the stage"
     flagless = pd.DataFrame({"status": ["new"]})  # no flags at all: Knock's leads
     assert plot_funnel(flagless).get_title() == "Lead funnel (1 lead)"
+
+
+# --- report-ready: labels, names, missing values, periods and ticks ----------------------
+
+RAW_NAMES = (
+    "source_title",
+    "community_id",
+    "community_name",
+    "agent_username",
+    "agent_name",
+    "first_contact_type",
+    "sms_consent",
+    "<NA>",
+    "nan",
+    "NaN",
+    "(missing)",
+)
+
+
+def all_text(ax: Axes) -> list[str]:
+    """Every word a reader sees on a chart: title, axis labels, ticks, texts, legend."""
+    texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    texts += [t.get_text() for t in ax.texts]
+    legend = ax.get_legend()
+    if legend is not None:
+        texts += [legend.get_title().get_text()] + [t.get_text() for t in legend.get_texts()]
+    return texts
+
+
+def named_frame(n: int = 600) -> pd.DataFrame:
+    from knock_data.sandbox import naming_tables
+
+    df = kd.to_frame(kd.sandbox.generate_prospects(n, seed=3))
+    return kd.with_names(df, **naming_tables(seed=3))
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda df: plot_status(df),
+        lambda df: plot_sources(df),
+        lambda df: plot_consent(df),
+        lambda df: plot_consent(df, by="source_title"),
+        lambda df: plot_consent(df, by="community_id"),
+        lambda df: plot_consent(df, by="agent_username"),
+        lambda df: plot_consent(df, by="first_contact_type"),
+        lambda df: plot_consent(df, by="month", tz="community"),
+        lambda df: plot_funnel(df),
+        lambda df: plot_leads_over_time(df, freq="M", by="source_title"),
+        lambda df: plot_leads_over_time(df, freq="W", by="agent_username", tz="community"),
+        lambda df: plot_leads_over_time(df, freq="Q", by="community_id"),
+    ],
+)
+def test_no_chart_shows_a_raw_column_name_or_a_raw_missing_value(draw: Any) -> None:
+    df = named_frame()
+    assert df["source_title"].isna().any()  # missing values are on the charts
+    assert df["agent_username"].isna().any()
+    ax = draw(df)
+    words = " ".join(all_text(ax))
+    for raw in RAW_NAMES:
+        assert raw not in words, (raw, all_text(ax))
+    ids = set(df["community_id"].astype(str)) | set(df["agent_username"].dropna().astype(str))
+    assert not {w for w in all_text(ax) for i in ids if i in w}  # names, not ids
+
+
+def test_grouped_charts_name_communities_and_agents_by_their_names() -> None:
+    df = named_frame()
+    names = set(df["community_name"].astype(str))
+    lines = plot_leads_over_time(df, freq="M", by="community_id")
+    shown = {t.split(":")[0].replace("\n", " ") for t in legend_texts(lines)}
+    assert shown <= names | {"Other (1 more)"}
+    assert len(shown) >= 6
+    assert lines.get_legend().get_title().get_text() == "Community"
+    stacked = plot_consent(df, by="agent_username", top=30)
+    agent_names = set(df["agent_name"].dropna().astype(str))
+    assert set(ticks(stacked)) == agent_names | {"(unassigned)"}
+    assert ticks(stacked)[-1] == "(unassigned)"  # the missing group comes last
+    assert stacked.get_ylabel() == "Agent"
+
+
+def test_a_missing_value_has_one_label_in_every_chart_and_filter() -> None:
+    df = named_frame()
+    assert "(no source)" in ticks(plot_sources(df))
+    assert "(no source)" in ticks(plot_consent(df, by="source_title", top=30))
+    legend = legend_texts(plot_leads_over_time(df, freq="M", by="source_title", top=30))
+    assert any(t.startswith("(no source):") for t in legend)
+    dash = kd.Dashboard(df)
+    try:
+        assert dash.controls["source"].options[-1][0].startswith("(no source) (")
+        assert dash.controls["agent"].options[-1][0].startswith("(unassigned) (")
+    finally:
+        dash.close()
+
+
+def test_partial_periods_are_hatched_and_the_legend_says_why() -> None:
+    df = prospect_frame(
+        [{"created_at": f"2026-01-{d:02d}T12:00:00Z"} for d in (20, 21)]
+        + [{"created_at": f"2026-02-{d:02d}T12:00:00Z"} for d in range(1, 29)]
+        + [{"created_at": "2026-03-03T12:00:00Z"}]
+    )
+    ax = plot_leads_over_time(df, freq="M")
+    assert [round(p.get_height()) for p in ax.patches] == [2, 28, 1]
+    assert [p.get_hatch() for p in ax.patches] == ["///", None, "///"]
+    assert [to_hex(p.get_facecolor()) for p in ax.patches][::2] == ["#ffffff", "#ffffff"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["Partial month: the data covers only part of it"]
+    # Lines: the partial ends are drawn apart, dotted, the series line stops before them.
+    lines = plot_leads_over_time(df, freq="M", by="status")
+    (series,) = series_lines(lines)
+    assert np.isnan(series.get_ydata()[[0, 2]]).all()
+    assert series.get_ydata()[1] == 28
+    dotted = [line for line in lines.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 2
+    assert "Partial month: the data covers only part of it" in [
+        t.get_text() for t in lines.get_legend().get_texts()
+    ]
+    # With the data said to cover all of those months, nothing is partial.
+    whole = plot_leads_over_time(df, freq="M", span=("2026-01-01", "2026-03-31"))
+    assert [p.get_hatch() for p in whole.patches] == [None, None, None]
+    assert whole.get_legend() is None
+
+
+def test_quarters_are_ticked_one_label_under_each_bar() -> None:
+    df = prospect_frame(
+        [{"created_at": day} for day in ("2021-01-05", "2021-05-05", "2021-05-06", "2021-12-30")]
+    )
+    ax = plot_leads_over_time(df, freq="Q")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
+    centres = [p.get_x() + p.get_width() / 2 for p in ax.patches]
+    np.testing.assert_allclose(ax.get_xticks(), centres)
+    assert [round(p.get_height()) for p in ax.patches] == [1, 2, 0, 1]
+
+
+def test_a_single_day_is_one_bar_with_whole_number_ticks() -> None:
+    df = prospect_frame([{"created_at": "2021-03-02T12:00:00Z", "status": "new"}])
+    ax = plot_leads_over_time(df, freq="D")
+    assert len(ax.patches) == 1
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar 2\n2021"]
+    left, right = ax.get_xlim()
+    assert ax.patches[0].get_width() < (right - left) / 5  # a bar, not a wall
+    ax.figure.canvas.draw()
+    for axis_ax, axis in ((ax, "y"), (plot_status(df), "x"), (plot_funnel(df), "x")):
+        axis_ax.figure.canvas.draw()
+        values = axis_ax.get_yticks() if axis == "y" else axis_ax.get_xticks()
+        assert all(float(v).is_integer() for v in values), values
+
+
+@pytest.mark.parametrize(
+    ("flags", "noun"),
+    [({}, "prospects"), ({"not_prospect": True}, "leads"), ({"is_deleted": True}, "records")],
+)
+def test_an_empty_chart_says_so_in_the_words_of_its_title(
+    flags: dict[str, bool], noun: str
+) -> None:
+    # Rows without a creation date: nothing to draw over time, in the rows' own words.
+    df = prospect_frame([{"status": "new", "created_at": None, **flags}])
+    ax = plot_leads_over_time(df, freq="W")
+    assert bar_texts(ax) == [f"No {noun} to show"]
+    assert f"(0 {noun}, UTC)" in ax.get_title()
