@@ -314,6 +314,6 @@ def _named(ids: pd.Series, table: dict[str, str], *, keep: bool) -> pd.Categoric
 
 def _insert(frame: pd.DataFrame, after: str, column: str, values: pd.Categorical) -> None:
     if column in frame.columns:
-        frame.drop(columns=column, inplace=True)
+        del frame[column]
     position = list(frame.columns).index(after) + 1
     frame.insert(position, column, pd.Series(values, index=frame.index))

@@ -87,7 +87,7 @@ def test_no_cell_is_ever_a_formula_and_text_needs_no_apostrophe(tmp_path: Path) 
 def test_cells_keep_their_types(tmp_path: Path) -> None:
     df = hostile_frame()
     out = export_excel(df, tmp_path / "typed.xlsx")
-    header, rows, ws = read(out)
+    header, rows, _ = read(out)
     assert header == list(df.columns)
     first, second = rows[0], rows[1]
     assert first["prospect_id"].value == "1000"  # an id is text
@@ -149,7 +149,7 @@ def test_one_sheet_per_frame_with_valid_distinct_names(tmp_path: Path) -> None:
 
 def test_personal_data_is_masked_or_dropped_as_in_csv(tmp_path: Path) -> None:
     df = hostile_frame()
-    header, rows, _ = read(export_excel(df, tmp_path / "masked.xlsx", pii="mask"))
+    _, rows, _ = read(export_excel(df, tmp_path / "masked.xlsx", pii="mask"))
     assert rows[0]["email"].value == "***@example.org"
     header, _, _ = read(export_excel(df, tmp_path / "dropped.xlsx", pii="drop"))
     assert "email" not in header
