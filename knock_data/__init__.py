@@ -76,6 +76,7 @@ _LAZY: dict[str, str] = {
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
+    "report_table": "knock_data._charts",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
     # the embedded Knock sandbox server
@@ -120,6 +121,7 @@ __all__ = [
     "plot_sources",
     "plot_status",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "stage_of",
@@ -156,6 +158,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_leads_over_time,
         plot_sources,
         plot_status,
+        report_table,
     )
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient

@@ -37,6 +37,7 @@ from knock_data._charts.registry import (
     chart_named,
     tabs,
 )
+from knock_data._charts.tables import report_table
 
 __all__ = [
     "CHARTS",
@@ -55,6 +56,7 @@ __all__ = [
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "report_table",
     "source_color",
     "stage_color",
     "status_color",

@@ -76,5 +76,5 @@ def barh(
 
 def count_axis(axis: Axis) -> None:
     """Ticks of whole numbers only (a count of 3 prospects has no tick at 2.5), as 1,750."""
-    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))

@@ -105,14 +105,22 @@ def plot_leads_over_time(
         handles = _lines(ax, df, series, by, middles, partial, total, top)
     if partial.any():
         handles.append(_partial_handle(unit, lines=by is not None))
-    if handles:
-        legend_title = label_of(by) if by is not None else None
+    if by is not None:
         ax.legend(
             handles=handles,
-            title=legend_title,
+            title=label_of(by),
             fontsize="small",
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
+        )
+    elif handles:  # the partial periods' entry alone: above the bars, out of their way
+        ax.legend(
+            handles=handles,
+            fontsize="small",
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            frameon=False,
+            borderaxespad=0.1,
         )
     _time_ticks(ax, periods, unit, starts, middles)
     _time_limits(ax, starts, ends)

@@ -555,3 +555,27 @@ def test_an_empty_chart_says_so_in_the_words_of_its_title(
     ax = plot_leads_over_time(df, freq="W")
     assert bar_texts(ax) == [f"No {noun} to show"]
     assert f"(0 {noun}, UTC)" in ax.get_title()
+
+
+def test_report_tables_use_the_words_of_the_charts() -> None:
+    df = named_frame()
+    sources = kd.report_table(kd.source_breakdown(df))
+    assert list(sources.columns) == ["Source", "Count", "Share"]
+    assert sources["Source"].iloc[-1] == "(no source)"
+    table = kd.source_breakdown(df)
+    assert sources["Share"].iloc[0] == f"{table['share'].iloc[0]:.1%}"
+    assert sources["Count"].iloc[0] == f"{table['count'].iloc[0]:,}"
+    funnel = kd.report_table(kd.funnel(df))
+    assert funnel["Stage"].tolist()[:2] == ["Lead", "Engaged"]
+    assert "No Show" in funnel.loc[1, "Statuses"]
+    assert funnel.loc[0, "Conversion from previous stage"] == ""
+    by_community = kd.report_table(kd.consent_breakdown(df, by="community_id"))
+    assert list(by_community.columns) == ["Community", "SMS consent", "Count", "Share"]
+    assert set(by_community["Community"]) == set(df["community_name"].astype(str))
+    assert set(by_community["SMS consent"]) == {"Consented", "Not consented", "Unknown"}
+    monthly = kd.report_table(kd.leads_over_time(df, "M", by="source_title"))
+    assert monthly.columns[0] == "Period"
+    assert "(no source)" in monthly.columns
+    words = " ".join([*sources.columns, *funnel.columns, *by_community.columns, *monthly.columns])
+    for raw in RAW_NAMES:
+        assert raw not in words

@@ -50,6 +50,7 @@ EXPECTED = [
     "plot_sources",
     "plot_status",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "stage_of",
