@@ -279,6 +279,13 @@ def plot_consent(
     ax.set_title(title)
     ax.set_xlabel(f"Share of {noun}")
     ax.set_ylabel(label_of(by_name))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncols=3,
+        frameon=False,
+        fontsize="small",
+        columnspacing=1.2,
+    )
     ax.spines[["top", "right"]].set_visible(False)
     return ax

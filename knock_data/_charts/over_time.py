@@ -113,15 +113,9 @@ def plot_leads_over_time(
             loc="upper left",
             bbox_to_anchor=(1.01, 1),
         )
-    elif handles:  # the partial periods' entry alone: above the bars, out of their way
-        ax.legend(
-            handles=handles,
-            fontsize="small",
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            frameon=False,
-            borderaxespad=0.1,
-        )
+    elif handles:  # the partial periods' entry alone: in room made above the bars
+        ax.set_ylim(0, max(1.0, float(series["leads"].max())) * 1.2)
+        ax.legend(handles=handles, fontsize="small", loc="upper left", framealpha=0.9)
     _time_ticks(ax, periods, unit, starts, middles)
     _time_limits(ax, starts, ends)
     ax.set_ylim(bottom=0)
@@ -220,9 +214,10 @@ def _time_limits(ax: Axes, starts: np.ndarray, ends: np.ndarray) -> None:
 def _time_ticks(
     ax: Axes, periods: pd.PeriodIndex, unit: str, starts: np.ndarray, middles: np.ndarray
 ) -> None:
-    """A label per period under its middle when there are few (always for quarters and
-    years, whose calendar ticks would fall between bars), else calendar ticks."""
-    if unit in ("quarter", "year") or len(periods) <= _TICK_EVERY_PERIOD:
+    """A label under the middle of each period (or of every second, third...) for months,
+    quarters and years, whose calendar ticks would fall between two bars, and for any few
+    periods; calendar ticks for many days or weeks."""
+    if unit in ("month", "quarter", "year") or len(periods) <= _TICK_EVERY_PERIOD:
         step = max(1, -(-len(periods) // _TICK_EVERY_PERIOD))
         chosen = list(range(0, len(periods), step))
         labels = []

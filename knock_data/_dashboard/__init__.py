@@ -73,7 +73,7 @@ from knock_data._schema import (
     label_of,
 )
 
-__all__ = ["GROUP_BY", "REQUIRED_COLUMNS", "Dashboard"]
+__all__ = ["GROUP_BY", "NO_GROUPING", "REQUIRED_COLUMNS", "Dashboard"]
 
 #: Columns the dashboard filters or summarises on (all present in a ``to_frame`` result).
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -87,6 +87,9 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 #: The group-by choices for the charts that take ``by``, in the order offered (those whose
 #: column the frame has).
 GROUP_BY: tuple[str, ...] = (SOURCE_TITLE, COMMUNITY_ID, AGENT_USERNAME, FIRST_CONTACT_TYPE)
+
+#: The group-by choice's value for "No grouping" (a dropdown shows nothing for ``None``).
+NO_GROUPING = ""
 
 #: The columns the summary and the charts read; they work on this slice of the frame so
 #: that a filter change copies a few compact columns, not every text column.
@@ -189,7 +192,8 @@ class Dashboard:
         lists: ``value`` is the tuple of values kept, ``options`` the (label, value) pairs
         with their counts), ``created`` (a ``SelectionRangeSlider`` of days),
         ``created_start`` and ``created_end`` (``DatePicker``), ``tz`` and ``by``
-        (``Dropdown``), ``include_deleted`` and ``include_not_prospect`` (``Checkbox``).
+        (``Dropdown``; ``by`` is a column of :data:`GROUP_BY`, or ``""`` for no grouping),
+        ``include_deleted`` and ``include_not_prospect`` (``Checkbox``).
         Setting their ``value`` acts as a click would.
     widget : ipywidgets.VBox
         The whole dashboard, to place inside other widgets.
@@ -256,7 +260,7 @@ class Dashboard:
         self._dates: dict[str, CreatedDays] = {}
 
         zones = time_zone_choices(df)
-        groups = [("No grouping", None)] + [
+        groups = [("No grouping", NO_GROUPING)] + [
             (label_of(column), column) for column in GROUP_BY if column in df.columns
         ]
         self._w = build_widgets(
@@ -528,7 +532,7 @@ class Dashboard:
         """The dashboard's choices for the charts that declare them (see the registry)."""
         first, last = self._created_range()
         return {
-            "by": self.controls["by"].value,
+            "by": self.controls["by"].value or None,
             "tz": self._zone,
             "span": None if first is None else (first, last),
         }

@@ -63,7 +63,7 @@ def build_widgets(
     facets: Mapping[str, Facet],
     days: Sequence[date],
     time_zones: Sequence[tuple[str, str]],
-    group_choices: Sequence[tuple[str, str | None]],
+    group_choices: Sequence[tuple[str, str]],
 ) -> DashboardWidgets:
     """The widgets of a dashboard, with everything selected.
 
@@ -110,7 +110,7 @@ def build_widgets(
     )
     controls["by"] = widgets.Dropdown(
         options=list(group_choices),
-        value=None,
+        value=group_choices[0][1],
         description="Group charts by",
         tooltip="Split the SMS consent and the leads-over-time charts by this column",
         layout=widgets.Layout(width="auto"),
@@ -119,10 +119,16 @@ def build_widgets(
     controls["tz"].add_class("knock-tz")
     controls["by"].add_class("knock-by")
     controls["include_deleted"] = widgets.Checkbox(
-        value=False, description="Include deleted records", indent=False
+        value=False,
+        description="Include deleted records",
+        indent=False,
+        layout=widgets.Layout(width="auto", margin="0 12px"),
     )
     controls["include_not_prospect"] = widgets.Checkbox(
-        value=False, description="Include records marked not a prospect", indent=False
+        value=False,
+        description="Include records marked not a prospect",
+        indent=False,
+        layout=widgets.Layout(width="auto", margin="0 12px 0 0"),
     )
 
     reset_button = widgets.Button(

@@ -34,22 +34,24 @@ __all__ = ["CACHE_SIZE", "ChartRenderer", "period_for", "rows_key"]
 CACHE_SIZE = 32
 
 # Size in inches and margins in inches (left, right, bottom, top), by chart shape.
-_BARS = ((6.0, 3.8), (2.05, 0.45, 0.55, 0.35))
+_BARS = ((6.0, 3.8), (2.5, 0.45, 0.55, 0.35))
 _TIME_AXIS = ((12.0, 3.6), (0.75, 0.2, 0.6, 0.55))
 # With a legend beside the plot (lines per group, partial periods), room for it on the right.
 _LEGEND_RIGHT = 3.2
 
 
-def period_for(df: pd.DataFrame) -> str:
-    """The period of a time chart's bars: days for a few weeks of leads, weeks up to two
-    years, months beyond (a name of ``PERIODS``)."""
+def period_for(df: pd.DataFrame, *, grouped: bool = False) -> str:
+    """The period of a time chart: days for a few weeks of leads, weeks up to two years,
+    months beyond (a name of ``PERIODS``). Lines per group read best with fewer points, so
+    ``grouped`` moves to weeks after a month and to months after half a year."""
     created = df[CREATED_AT]
     if created.notna().sum() < 2:
         return "day"
     span = created.max() - created.min()
-    if span <= pd.Timedelta(days=62):
+    day_limit, week_limit = (31, 183) if grouped else (62, 731)
+    if span <= pd.Timedelta(days=day_limit):
         return "day"
-    if span <= pd.Timedelta(days=731):
+    if span <= pd.Timedelta(days=week_limit):
         return "week"
     return "month"
 
@@ -110,7 +112,7 @@ class ChartRenderer:
         """The keyword options ``chart`` is drawn with: the choices it declares."""
         options = {k: v for k, v in choices.items() if k in chart.options and v is not None}
         if "freq" in chart.options and "freq" not in options:
-            options["freq"] = period_for(df)
+            options["freq"] = period_for(df, grouped="by" in options)
         return options
 
     def forget(self, rows: bytes) -> None:
@@ -137,11 +139,16 @@ class ChartRenderer:
             # Room for what the chart put outside its plot: a two-line title, a legend.
             lines = ax.get_title().count("\n") + 1
             legend = ax.get_legend() is not None
+            right_margin = _LEGEND_RIGHT if legend and chart.time_axis else right
             figure.subplots_adjust(
                 top=1 - (top + 0.2 * (lines - 1)) / height,
-                right=1 - (_LEGEND_RIGHT if legend and chart.time_axis else right) / width,
-                bottom=(bottom + (0.35 if legend and not chart.time_axis else 0.0)) / height,
+                right=1 - right_margin / width,
+                bottom=(bottom + (0.4 if legend and not chart.time_axis else 0.0)) / height,
             )
+            # The title is centred on the figure, not on the plot, which the labels on its
+            # left push aside: a long title then still fits.
+            plot_width = width - left - right_margin
+            ax.title.set_x((width / 2 - left) / plot_width)
         except KnockError as exc:
             ax.clear()
             ax.set_axis_off()
