@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 import knock_data as kd
 from knock_data import (
@@ -39,7 +41,7 @@ from knock_data._charts import (
     value_color,
 )
 from knock_data._charts.colors import _KNOWN_SOURCES
-from knock_data._report import breakdown_tables, write_charts
+from knock_data._cli.report import breakdown_tables, write_charts
 from tests.unit.prospect_frames import prospect_frame, sandbox_like_frame
 
 PLOTS: list[Callable[..., Axes]] = [
@@ -61,17 +63,28 @@ def test_a_chart_opens_only_the_figure_it_returns(plot: Callable[..., Axes], row
     df = sandbox_like_frame(rows) if rows else prospect_frame([])
     before = plt.get_fignums()
     ax = plot(df)
-    assert plt.get_fignums() == [*before, ax.figure.number]
-    plt.close(ax.figure)
+    assert plt.get_fignums() == [*before, figure(ax).number]
+    plt.close(figure(ax))
     _, own = plt.subplots()
     assert plot(df, ax=own) is own
-    assert plt.get_fignums() == [*before, own.figure.number]
-    plt.close(own.figure)
+    assert plt.get_fignums() == [*before, figure(own).number]
+    plt.close(figure(own))
     assert plt.get_fignums() == before
 
 
+def figure(ax: Axes) -> Figure:
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def bars(ax: Axes) -> list[Rectangle]:
+    assert all(isinstance(p, Rectangle) for p in ax.patches)
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
 def widths(ax: Axes) -> list[float]:
-    return [round(p.get_width(), 6) for p in ax.patches]
+    return [round(p.get_width(), 6) for p in bars(ax)]
 
 
 def ticks(ax: Axes) -> list[str]:
@@ -88,12 +101,14 @@ def colors(ax: Axes) -> list[str]:
 
 def series_lines(ax: Axes) -> list[Any]:
     """The lines of the series (the legend's), not the dotted ends of partial periods."""
-    return [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    return [line for line in ax.get_lines() if not str(line.get_label()).startswith("_")]
 
 
 def legend_texts(ax: Axes) -> list[str]:
     """The legend's entries for the series, without the one explaining partial periods."""
-    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
     return [t for t in texts if not t.startswith("Partial ")]
 
 
@@ -127,7 +142,7 @@ def test_status_colour_does_not_change_under_filters() -> None:
 
 def test_plot_sources_top_n_other_and_long_names() -> None:
     long_name = "Locator: Apartment Experts of Greater Metropolitan Area and Surroundings"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in range(40):  # source i has 40 - i leads
         name = long_name if i == 0 else ("$99 Move-in Special" if i == 1 else f"Source {i:02d}")
         rows += [{"source_title": name}] * (40 - i)
@@ -158,10 +173,10 @@ def test_source_colour_is_the_same_in_every_chart() -> None:
     bar_colors = dict(zip(ticks(bars), colors(bars), strict=True))
     lines = plot_leads_over_time(df, freq="M", by="source_title", top=3)
     for line in series_lines(lines):
-        name = line.get_label().split(":")[0]
+        name = str(line.get_label()).split(":")[0]
         if name in bar_colors:
             assert to_hex(line.get_color()) == bar_colors[name]
-    matched = [line for line in series_lines(lines) if line.get_label().split(":")[0] in bar_colors]
+    matched = [ln for ln in series_lines(lines) if str(ln.get_label()).split(":")[0] in bar_colors]
     assert len(matched) >= 3  # the three largest sources are in both charts
     assert bar_colors["Zillow"] == source_color("Zillow")
     assert source_color("Zillow") == source_color("ZILLOW")
@@ -267,10 +282,10 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
         ]
     )
     ax = plot_leads_over_time(df, freq="W")
-    assert [round(p.get_height()) for p in ax.patches] == [2, 0, 1]
+    assert [round(p.get_height()) for p in bars(ax)] == [2, 0, 1]
     assert ax.get_title() == "New prospects per week (3 prospects, UTC)"
     local = plot_leads_over_time(df, freq="W", tz="America/Chicago")
-    assert [round(p.get_height()) for p in local.patches] == [1, 1, 0, 1]
+    assert [round(p.get_height()) for p in bars(local)] == [1, 1, 0, 1]
     lines = plot_leads_over_time(df, freq="W", by="status")
     legend = legend_texts(lines)
     assert legend == ["New: 2 (66.7%)", "Lost: 1 (33.3%)"]
@@ -319,7 +334,8 @@ def test_top_must_be_a_whole_number_of_at_least_one(top: Any) -> None:
     ):
         with pytest.raises(ConfigurationError, match="top must be a whole number"):
             draw()
-    assert ticks(plot_sources(df, top=np.int64(1))) == ["A", "Other (4 more)"]
+    # A numpy integer is a whole number too (as from a computed count).
+    assert ticks(plot_sources(df, top=np.int64(1))) == ["A", "Other (4 more)"]  # type: ignore[arg-type]
 
 
 def test_one_registry_lists_every_public_chart_once() -> None:
@@ -386,7 +402,10 @@ def test_breakdown_tables_match_the_functions() -> None:
     ],
 )
 def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun: str) -> None:
-    rows = [{"status": "new", "source_title": "Zillow"}, {"status": "visited", **flags}]
+    rows: list[dict[str, Any]] = [
+        {"status": "new", "source_title": "Zillow"},
+        {"status": "visited", **flags},
+    ]
     df = prospect_frame(rows)
     assert plot_funnel(df).get_title() == f"Lead funnel (2 {noun})"
     assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2 {noun})"
@@ -467,7 +486,9 @@ def test_grouped_charts_name_communities_and_agents_by_their_names() -> None:
     shown = {t.split(":")[0].replace("\n", " ") for t in legend_texts(lines)}
     assert shown <= names | {"Other (1 more)"}
     assert len(shown) >= 6
-    assert lines.get_legend().get_title().get_text() == "Community"
+    legend = lines.get_legend()
+    assert legend is not None
+    assert legend.get_title().get_text() == "Community"
     stacked = plot_consent(df, by="agent_username", top=30)
     agent_names = set(df["agent_name"].dropna().astype(str))
     assert set(ticks(stacked)) == agent_names | {"(unassigned)"}
@@ -496,24 +517,30 @@ def test_partial_periods_are_hatched_and_the_legend_says_why() -> None:
         + [{"created_at": "2026-03-03T12:00:00Z"}]
     )
     ax = plot_leads_over_time(df, freq="M")
-    assert [round(p.get_height()) for p in ax.patches] == [2, 28, 1]
-    assert [p.get_hatch() for p in ax.patches] == ["///", None, "///"]
-    assert [to_hex(p.get_facecolor()) for p in ax.patches][::2] == ["#ffffff", "#ffffff"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["Partial month: the data covers only part of it"]
+    assert [round(p.get_height()) for p in bars(ax)] == [2, 28, 1]
+    assert [p.get_hatch() for p in bars(ax)] == ["///", None, "///"]
+    assert [to_hex(p.get_facecolor()) for p in bars(ax)][::2] == ["#ffffff", "#ffffff"]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Partial month: the data covers only part of it"
+    ]
     # Lines: the partial ends are drawn apart, dotted, the series line stops before them.
     lines = plot_leads_over_time(df, freq="M", by="status")
     (series,) = series_lines(lines)
-    assert np.isnan(series.get_ydata()[[0, 2]]).all()
-    assert series.get_ydata()[1] == 28
+    ydata = np.asarray(series.get_ydata(), dtype=float)
+    assert np.isnan(ydata[[0, 2]]).all()
+    assert ydata[1] == 28
     dotted = [line for line in lines.get_lines() if line.get_linestyle() == ":"]
     assert len(dotted) == 2
+    line_legend = lines.get_legend()
+    assert line_legend is not None
     assert "Partial month: the data covers only part of it" in [
-        t.get_text() for t in lines.get_legend().get_texts()
+        t.get_text() for t in line_legend.get_texts()
     ]
     # With the data said to cover all of those months, nothing is partial.
     whole = plot_leads_over_time(df, freq="M", span=("2026-01-01", "2026-03-31"))
-    assert [p.get_hatch() for p in whole.patches] == [None, None, None]
+    assert [p.get_hatch() for p in bars(whole)] == [None, None, None]
     assert whole.get_legend() is None
 
 
@@ -524,9 +551,9 @@ def test_quarters_are_ticked_one_label_under_each_bar() -> None:
     ax = plot_leads_over_time(df, freq="Q")
     labels = [t.get_text() for t in ax.get_xticklabels()]
     assert labels == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
-    centres = [p.get_x() + p.get_width() / 2 for p in ax.patches]
+    centres = [p.get_x() + p.get_width() / 2 for p in bars(ax)]
     np.testing.assert_allclose(ax.get_xticks(), centres)
-    assert [round(p.get_height()) for p in ax.patches] == [1, 2, 0, 1]
+    assert [round(p.get_height()) for p in bars(ax)] == [1, 2, 0, 1]
 
 
 def test_a_single_day_is_one_bar_with_whole_number_ticks() -> None:
@@ -535,7 +562,7 @@ def test_a_single_day_is_one_bar_with_whole_number_ticks() -> None:
     assert len(ax.patches) == 1
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar 2\n2021"]
     left, right = ax.get_xlim()
-    assert ax.patches[0].get_width() < (right - left) / 5  # a bar, not a wall
+    assert bars(ax)[0].get_width() < (right - left) / 5  # a bar, not a wall
     ax.figure.canvas.draw()
     for axis_ax, axis in ((ax, "y"), (plot_status(df), "x"), (plot_funnel(df), "x")):
         axis_ax.figure.canvas.draw()
@@ -567,7 +594,7 @@ def test_report_tables_use_the_words_of_the_charts() -> None:
     assert sources["Count"].iloc[0] == f"{table['count'].iloc[0]:,}"
     funnel = kd.report_table(kd.funnel(df))
     assert funnel["Stage"].tolist()[:2] == ["Lead", "Engaged"]
-    assert "No Show" in funnel.loc[1, "Statuses"]
+    assert "No Show" in str(funnel.loc[1, "Statuses"])
     assert funnel.loc[0, "Conversion from previous stage"] == ""
     by_community = kd.report_table(kd.consent_breakdown(df, by="community_id"))
     assert list(by_community.columns) == ["Community", "SMS consent", "Count", "Share"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import numpy as np
@@ -22,7 +23,7 @@ def frame() -> pd.DataFrame:
 
 
 @pytest.fixture
-def dash(frame: pd.DataFrame) -> kd.Dashboard:
+def dash(frame: pd.DataFrame) -> Iterator[kd.Dashboard]:
     dashboard = kd.Dashboard(frame)
     yield dashboard
     dashboard.close()
@@ -41,7 +42,7 @@ def test_counts_follow_the_other_filters(dash: kd.Dashboard, frame: pd.DataFrame
     expected = shown["source_title"].value_counts(dropna=False)
     got = counts(dash, "source")
     assert {k: v for k, v in got.items() if v} == {
-        (None if pd.isna(k) else k): int(v) for k, v in expected.items() if v
+        (None if k is None or k != k else k): int(v) for k, v in expected.items() if v
     }
     assert sum(got.values()) == dash.summary["shown"] == len(shown)
     # The community list itself still counts every community (within the other filters),
@@ -238,7 +239,9 @@ def test_facets_are_fast_enough_to_count_on_every_change(frame: pd.DataFrame) ->
     keeps = {name: facet.keeps(facet.values[:2]) for name, facet in facets.items()}
     result = facet_counts(facets, keeps, np.ones(len(big), dtype=bool))
     # Each list's counts are exactly its column's counts among the others' rows.
-    others = keeps["community"] & keeps["source"] & keeps["agent"]
+    masks = [keeps[name] for name in ("community", "source", "agent")]
+    assert all(mask is not None for mask in masks)
+    others = np.logical_and.reduce([m for m in masks if m is not None])
     statuses = big.loc[others, "status"].map(kd.normalize_status).value_counts()
     assert dict(zip(facets["status"].values, result["status"].tolist(), strict=True)) == {
         v: int(statuses.get(v, 0)) for v in facets["status"].values
