@@ -25,7 +25,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,15 +34,16 @@ import pandas as pd
 
 from knock_data._analysis import filter_prospects, time_zone
 from knock_data._charts import CHARTS, chart_named
-from knock_data._dashboard.dates import CreatedDays
+from knock_data._dashboard.dates import CreatedDays, CreatedRange
 from knock_data._dashboard.export import EXPORT_FORMATS, download_link
 from knock_data._dashboard.filters import (
     MULTI_FILTERS,
     Facet,
     FilterState,
     check_labels,
-    facet_counts,
+    narrow,
     time_zone_choices,
+    with_labels,
 )
 from knock_data._dashboard.layout import TABS, build_widgets
 from knock_data._dashboard.render import ChartRenderer, rows_key
@@ -57,7 +57,7 @@ from knock_data._dashboard.summary import (
     summary_html,
 )
 from knock_data._exceptions import ConfigurationError
-from knock_data._frame import PII_CHOICES, with_names
+from knock_data._frame import PII_CHOICES
 from knock_data._schema import (
     AGENT_NAME,
     AGENT_USERNAME,
@@ -100,7 +100,6 @@ _CHART_COLUMNS: tuple[str, ...] = (
     AGENT_NAME,
     COMMUNITY_TIMEZONE,
 )
-_NAMED = {"community": (COMMUNITY_ID, "communities"), "agent": (AGENT_USERNAME, "agents")}
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -120,24 +119,6 @@ def _one_at_a_time(method: Callable[_P, _R]) -> Callable[_P, _R]:
             return method(*args, **kwargs)
 
     return locked
-
-
-def _with_labels(df: pd.DataFrame, labels: Mapping[str, Mapping[Any, str]]) -> pd.DataFrame:
-    """``labels=`` for communities and agents, as :func:`knock_data.with_names` adds them
-    (names the frame has already are kept where ``labels`` does not name that id)."""
-    tables: dict[str, dict[Any, str]] = {}
-    for name, (column, argument) in _NAMED.items():
-        if name not in labels:
-            continue
-        name_column = {COMMUNITY_ID: COMMUNITY_NAME, AGENT_USERNAME: AGENT_NAME}[column]
-        known: dict[Any, str] = {}
-        if name_column in df.columns:
-            pairs = df[[column, name_column]].dropna().drop_duplicates(column)
-            known = dict(
-                zip(pairs[column].astype(str), pairs[name_column].astype(str), strict=True)
-            )
-        tables[argument] = {**known, **{str(k): str(v) for k, v in labels[name].items()}}
-    return with_names(df, **tables) if tables else df
 
 
 class Dashboard:
@@ -237,7 +218,7 @@ class Dashboard:
                 hint="Build the frame with knock_data.to_frame(records) or FetchResult.frame.",
             )
         named = check_labels(labels)
-        df = _with_labels(df, named)
+        df = with_labels(df, named)
         self._df = df
         # The summary and charts work on a compact slice of the frame with positions as its
         # index, so that the rows on screen can be recognised by their positions.
@@ -272,13 +253,18 @@ class Dashboard:
         )
         self.controls = self._w.controls
         self.widget = self._w.box
+        self._range = CreatedRange(
+            self.controls["created"],
+            self.controls["created_start"],
+            self.controls["created_end"],
+            self._created_days,
+            zones[0][1],
+        )
 
         for name, control in self.controls.items():
-            if name in ("created_start", "created_end"):
-                control.observe(self._on_typed_date, names="value")
-            elif name == "tz":
+            if name == "tz":
                 control.observe(self._on_time_zone, names="value")
-            else:
+            elif name not in ("created_start", "created_end"):  # the range's own
                 control.observe(self._on_change, names="value")
         self._w.reset_button.on_click(lambda _: self.reset())
         self._w.export_button.on_click(lambda _: self.prepare_export())
@@ -399,9 +385,7 @@ class Dashboard:
             for spec in MULTI_FILTERS:
                 control = self.controls[spec.name]
                 control.value = tuple(value for _, value in control.options)
-            days = self._created_days(self._zone).days
-            if days:
-                self.controls["created"].index = (0, len(days) - 1)
+            self._range.whole()
             self.controls["include_deleted"].value = False
             self.controls["include_not_prospect"].value = False
 
@@ -409,29 +393,21 @@ class Dashboard:
     def refresh(self, *, force: bool = False) -> None:
         """Filter again and redraw what changed (filter changes call this themselves)."""
         state = self._state()
-        keeps = {
-            spec.name: self._facets[spec.name].keeps(state.chosen(spec)) for spec in MULTI_FILTERS
-        }
-        dated = self._created_mask(state)
-        toggles = np.ones(len(self._slim), dtype=bool)
-        if not state.include_deleted:
-            toggles &= ~self._deleted
-        if not state.include_not_prospect:
-            toggles &= ~self._not_prospect
-        # Leads and prospects are counted within the same filters; the toggles only decide
-        # which of them are shown.
-        base = dated.copy()
-        for mask in keeps.values():
-            if mask is not None:
-                base &= mask
-        shown = self._slim[base & toggles]
+        rows = narrow(
+            self._facets,
+            state,
+            dated=self._created_mask(state),
+            deleted=self._deleted,
+            not_prospect=self._not_prospect,
+        )
+        shown = self._slim[rows.shown]
         self._shown = shown
         self._filtered = None
-        self._summary = summarise(self._slim[base], shown)
-        for name, counts in facet_counts(self._facets, keeps, dated & toggles).items():
+        self._summary = summarise(self._slim[rows.within], shown)
+        for name, counts in rows.counts.items():
             self.controls[name].set_counts(counts)
         self._w.summary.value = summary_html(self._summary, state)
-        self._w.created_label.value = created_html(*self._created_range(), state.tz)
+        self._w.created_label.value = created_html(*self._range.shown(), state.tz)
         self._clear_export()
 
         if shown.empty:  # the explanation names the filters, which may change alone
@@ -468,13 +444,12 @@ class Dashboard:
 
     def close(self) -> None:
         """Close the widgets and free the figures (the dashboard stops updating)."""
+        self._range.close()
         for name, control in self.controls.items():
-            handler = {
-                "created_start": self._on_typed_date,
-                "created_end": self._on_typed_date,
-                "tz": self._on_time_zone,
-            }.get(name, self._on_change)
-            control.unobserve(handler, names="value")
+            if name == "tz":
+                control.unobserve(self._on_time_zone, names="value")
+            elif name not in ("created_start", "created_end"):
+                control.unobserve(self._on_change, names="value")
         _close_tree(self.widget)
         self._renderer.close()
 
@@ -506,12 +481,9 @@ class Dashboard:
             control = self.controls[spec.name]
             values = tuple(control.value)
             chosen[spec.keyword] = None if len(values) == len(control.options) else values
-        days = self._created_days(self._zone).days
-        created = self.controls["created"]
-        whole_range = not days or tuple(created.index) == (0, len(days) - 1)
         return FilterState(
             **chosen,
-            created=None if whole_range else tuple(created.value),
+            created=self._range.chosen(),
             include_deleted=bool(self.controls["include_deleted"].value),
             include_not_prospect=bool(self.controls["include_not_prospect"].value),
             tz=self._zone,
@@ -522,15 +494,9 @@ class Dashboard:
             return np.ones(len(self._slim), dtype=bool)
         return self._created_days(state.tz).between(*state.created)
 
-    def _created_range(self) -> tuple[date | None, date | None]:
-        if not self._created_days(self._zone).days:
-            return None, None
-        first, last = self.controls["created"].value
-        return first, last
-
     def _choices(self) -> dict[str, Any]:
         """The dashboard's choices for the charts that declare them (see the registry)."""
-        first, last = self._created_range()
+        first, last = self._range.shown()
         return {
             "by": self.controls["by"].value or None,
             "tz": self._zone,
@@ -538,60 +504,13 @@ class Dashboard:
         }
 
     def _on_change(self, _change: Any) -> None:
-        if self._suspended:
-            return
-        if _change.get("owner") is self.controls["created"]:
-            self._show_typed_dates()
-        self.refresh()
+        if not self._suspended:
+            self.refresh()
 
-    def _show_typed_dates(self) -> None:
-        """The typed dates say what the slider holds."""
-        first, last = self._created_range()
-        with self._quiet(self._on_typed_date, "created_start", "created_end"):
-            self.controls["created_start"].value = first
-            self.controls["created_end"].value = last
-
-    def _on_typed_date(self, _change: Any) -> None:
-        """A typed start or end date moves the slider (clamped to the days there are)."""
-        days = self._created_days(self._zone)
-        if not days.days:
-            return
-        start = self.controls["created_start"].value or days.days[0]
-        end = self.controls["created_end"].value or days.days[-1]
-        lo, hi = sorted((days.index_of(start), days.index_of(end)))
-        self.controls["created"].index = (lo, hi)  # refreshes; then the dates show the days
-        self._show_typed_dates()
-
-    def _on_time_zone(self, _change: Any) -> None:
-        """A new time zone: the slider offers that zone's days, keeping the chosen ones."""
-        old = self._created_days(str(_change["old"])) if _change.get("old") else None
-        days = self._created_days(self._zone)
-        slider = self.controls["created"]
-        was_whole = old is None or tuple(slider.index) == (0, len(old.days) - 1)
-        first, last = slider.value if old is not None and old.days else (None, None)
+    def _on_time_zone(self, change: Any) -> None:
+        """A new time zone: the range offers that zone's days, keeping the chosen ones."""
         with self._batch():
-            with self._quiet(self._on_change, "created"):
-                slider.options = [(d.isoformat(), d) for d in days.days] or [("no dates", None)]
-                if days.days:
-                    if was_whole or first is None or last is None:
-                        slider.index = (0, len(days.days) - 1)
-                    else:
-                        slider.index = (days.index_of(first), days.index_of(last))
-            for name in ("created_start", "created_end"):
-                self.controls[name].min = days.days[0] if days.days else None
-                self.controls[name].max = days.days[-1] if days.days else None
-            self._show_typed_dates()
-
-    @contextmanager
-    def _quiet(self, handler: Callable[[Any], None], *names: str) -> Iterator[None]:
-        """Change controls without ``handler`` hearing of it."""
-        for name in names:
-            self.controls[name].unobserve(handler, names="value")
-        try:
-            yield
-        finally:
-            for name in names:
-                self.controls[name].observe(handler, names="value")
+            self._range.rezone(str(change["new"]))
 
     @contextmanager
     def _batch(self) -> Iterator[None]:
@@ -602,7 +521,6 @@ class Dashboard:
                 yield
             finally:
                 self._suspended = False
-            self._show_typed_dates()
             self.refresh()
 
     def _clear_export(self) -> None:

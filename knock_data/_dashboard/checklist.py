@@ -10,14 +10,16 @@ the tuple of selected values, as a ``SelectMultiple``'s is, so code sets it as a
 
 from __future__ import annotations
 
+import difflib
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
+from knock_data._exceptions import ConfigurationError
 from knock_data._schema import is_missing
 
 __all__ = ["CheckList"]
@@ -37,13 +39,24 @@ class CheckList(widgets.VBox):
         The choices, in the order shown (``None`` for the missing value).
     labels
         What each choice is called, without its count.
+    spelling
+        Reads a value set from code as a choice (statuses: any spelling of one); a value
+        that is no choice is an error listing the close ones.
     """
 
     value = traitlets.Tuple(help="The selected values, in the order of the choices.")
 
-    def __init__(self, title: str, values: Sequence[Any], labels: Sequence[str]) -> None:
+    def __init__(
+        self,
+        title: str,
+        values: Sequence[Any],
+        labels: Sequence[str],
+        *,
+        spelling: Callable[[Any], Any] | None = None,
+    ) -> None:
         self._values = tuple(values)
         self._labels = tuple(labels)
+        self._spelling = spelling
         self._counts: tuple[int, ...] = (0,) * len(self._values)
         self._syncing = False
         self._title = title
@@ -130,8 +143,26 @@ class CheckList(widgets.VBox):
     # -- keeping the boxes and the value in step -------------------------------------------
     @traitlets.validate("value")
     def _valid(self, proposal: dict[str, Any]) -> tuple[Any, ...]:
-        wanted = set(_keys(proposal["value"]))
+        choices = {_key(v) for v in self._values}
+        wanted = set()
+        for value in proposal["value"]:
+            key = _key(value)
+            if key not in choices and self._spelling is not None and key is not None:
+                key = _key(self._spelling(value))
+            if key not in choices:
+                raise self._no_choice(value)
+            wanted.add(key)
         return tuple(v for v in self._values if _key(v) in wanted)
+
+    def _no_choice(self, value: Any) -> ConfigurationError:
+        texts = [str(v) for v in self._values if v is not None] + list(self._labels)
+        close = difflib.get_close_matches(str(value), texts, n=3)
+        hint = f"Did you mean {', '.join(map(repr, close))}? " if close else ""
+        return ConfigurationError(
+            f"{self._title} has no value {value!r}.",
+            hint=hint + "The values are the second item of each pair in its .options; "
+            "None stands for the missing value.",
+        )
 
     @traitlets.observe("value")
     def _on_value(self, change: dict[str, Any]) -> None:

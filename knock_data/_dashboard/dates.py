@@ -1,17 +1,19 @@
-"""The created-date filter in the dashboard's time zone: each row's local day, and the days
-the slider and the typed dates offer."""
+"""The created-date filter in the dashboard's time zone: each row's local day
+(:class:`CreatedDays`), and the slider and typed days kept in step (:class:`CreatedRange`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from knock_data._analysis import local_created
 
-__all__ = ["CreatedDays"]
+__all__ = ["CreatedDays", "CreatedRange"]
 
 _EPOCH = date(1970, 1, 1)
 
@@ -68,3 +70,100 @@ class CreatedDays:
             return 0
         position = (day - self.days[0]).days
         return min(max(position, 0), len(self.days) - 1)
+
+
+class CreatedRange:
+    """The created filter's controls kept in step: a slider of days and typed first and last
+    days, in a time zone that may change.
+
+    The slider holds the choice (``Dashboard.controls["created"]``): typing a day moves it,
+    moving it rewrites the typed days, and a new time zone offers that zone's days while
+    keeping the days chosen. ``days_in(zone)`` gives the :class:`CreatedDays` of a zone.
+    """
+
+    def __init__(
+        self,
+        slider: Any,
+        start: Any,
+        end: Any,
+        days_in: Callable[[str], CreatedDays],
+        zone: str,
+    ) -> None:
+        self.slider, self.start, self.end = slider, start, end
+        self._days_in = days_in
+        self.zone = zone
+        for picker in (start, end):
+            picker.observe(self._on_typed, names="value")
+        slider.observe(self._on_slider, names="value")
+
+    @property
+    def days(self) -> CreatedDays:
+        """The created days in the current zone."""
+        return self._days_in(self.zone)
+
+    def shown(self) -> tuple[date | None, date | None]:
+        """The first and last day the slider holds (``None`` without dates)."""
+        if not self.days.days:
+            return None, None
+        first, last = self.slider.value
+        return first, last
+
+    def chosen(self) -> tuple[date, date] | None:
+        """The days chosen, or ``None`` while the whole range is (so undated rows stay)."""
+        days = self.days.days
+        if not days or tuple(self.slider.index) == (0, len(days) - 1):
+            return None
+        first, last = self.slider.value
+        return first, last
+
+    def whole(self) -> None:
+        """Choose every day."""
+        if self.days.days:
+            self.slider.index = (0, len(self.days.days) - 1)
+
+    def rezone(self, zone: str) -> None:
+        """Offer ``zone``'s days, keeping the days chosen (or the whole range)."""
+        chosen = self.chosen()
+        self.zone = zone
+        days = self.days
+        self.slider.options = [(d.isoformat(), d) for d in days.days] or [("no dates", None)]
+        if days.days:
+            if chosen is None:
+                self.slider.index = (0, len(days.days) - 1)
+            else:
+                self.slider.index = (days.index_of(chosen[0]), days.index_of(chosen[1]))
+        for picker in (self.start, self.end):
+            picker.min = days.days[0] if days.days else None
+            picker.max = days.days[-1] if days.days else None
+        self._show_typed()
+
+    def close(self) -> None:
+        """Stop keeping the controls in step."""
+        for picker in (self.start, self.end):
+            picker.unobserve(self._on_typed, names="value")
+        self.slider.unobserve(self._on_slider, names="value")
+
+    def _on_slider(self, _change: Any) -> None:
+        self._show_typed()
+
+    def _show_typed(self) -> None:
+        first, last = self.shown()
+        for picker, day in ((self.start, first), (self.end, last)):
+            picker.unobserve(self._on_typed, names="value")
+            try:
+                picker.value = day
+            finally:
+                picker.observe(self._on_typed, names="value")
+
+    def _on_typed(self, _change: Any) -> None:
+        """A typed day moves the slider (clamped to the days there are; either order)."""
+        days = self.days
+        if not days.days:
+            return
+        start = self.start.value or days.days[0]
+        end = self.end.value or days.days[-1]
+        lo, hi = sorted((days.index_of(start), days.index_of(end)))
+        if tuple(self.slider.index) == (lo, hi):
+            self._show_typed()  # a day outside the range, held at its edge
+        else:
+            self.slider.index = (lo, hi)

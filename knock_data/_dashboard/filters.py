@@ -21,9 +21,12 @@ import pandas as pd
 from knock_data._analysis import COMMUNITY_TIME, knock_order, normalize_status, status_label
 from knock_data._charts.labels import value_names
 from knock_data._exceptions import ConfigurationError
+from knock_data._frame import with_names
 from knock_data._schema import (
+    AGENT_NAME,
     AGENT_USERNAME,
     COMMUNITY_ID,
+    COMMUNITY_NAME,
     COMMUNITY_TIMEZONE,
     SOURCE_TITLE,
     STATUS,
@@ -38,9 +41,12 @@ __all__ = [
     "Facet",
     "FilterState",
     "MultiFilter",
+    "Narrowed",
     "check_labels",
     "facet_counts",
+    "narrow",
     "time_zone_choices",
+    "with_labels",
 ]
 
 #: Time zones offered beside UTC even without a naming table (the US leasing markets').
@@ -255,6 +261,82 @@ def facet_counts(
                 rows &= mask
         counts[name] = facet.counts(rows)
     return counts
+
+
+@dataclass(frozen=True)
+class Narrowed:
+    """The rows one :class:`FilterState` keeps, as masks over the frame, and the counts.
+
+    Attributes
+    ----------
+    within
+        Rows the lists and the created days keep: leads and prospects are counted here.
+    shown
+        ``within`` and the two toggles: the rows the charts show.
+    counts
+        Each list's faceted counts (see :func:`facet_counts`), by its name.
+    """
+
+    within: np.ndarray
+    shown: np.ndarray
+    counts: dict[str, np.ndarray]
+
+
+def narrow(
+    facets: Mapping[str, Facet],
+    state: FilterState,
+    *,
+    dated: np.ndarray,
+    deleted: np.ndarray,
+    not_prospect: np.ndarray,
+) -> Narrowed:
+    """What ``state`` keeps of the frame ``facets`` describe, ``dated`` being its created
+    days' mask: the same rows :func:`knock_data.filter_prospects` returns, from codes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"community_id": ["a", "a", "b"], "source_title": ["Z", "Y", "Z"],
+    ...                    "status": ["new"] * 3, "agent_username": ["u"] * 3})
+    >>> facets = {s.name: Facet.of(df, s) for s in MULTI_FILTERS}
+    >>> flags = np.array([False, True, False])
+    >>> rows = narrow(facets, FilterState(sources=("Z",)), dated=np.ones(3, bool),
+    ...               deleted=flags, not_prospect=np.zeros(3, bool))
+    >>> rows.within.tolist(), rows.shown.tolist(), rows.counts["source"].tolist()
+    ([True, False, True], [True, False, True], [2, 0])
+    """
+    keeps = {spec.name: facets[spec.name].keeps(state.chosen(spec)) for spec in MULTI_FILTERS}
+    toggles = np.ones(len(dated), dtype=bool)
+    if not state.include_deleted:
+        toggles &= ~deleted
+    if not state.include_not_prospect:
+        toggles &= ~not_prospect
+    within = dated.copy()
+    for mask in keeps.values():
+        if mask is not None:
+            within &= mask
+    return Narrowed(within, within & toggles, facet_counts(facets, keeps, dated & toggles))
+
+
+def with_labels(df: pd.DataFrame, labels: Mapping[str, Mapping[Any, str]]) -> pd.DataFrame:
+    """``Dashboard(labels=...)`` for communities and agents, as :func:`knock_data.with_names`
+    adds them (names the frame has already are kept where ``labels`` does not name that id).
+    """
+    tables: dict[str, dict[Any, str]] = {}
+    for name, column, name_column, argument in (
+        ("community", COMMUNITY_ID, COMMUNITY_NAME, "communities"),
+        ("agent", AGENT_USERNAME, AGENT_NAME, "agents"),
+    ):
+        if name not in labels:
+            continue
+        known: dict[Any, str] = {}
+        if name_column in df.columns:
+            pairs = df[[column, name_column]].dropna().drop_duplicates(column)
+            known = dict(
+                zip(pairs[column].astype(str), pairs[name_column].astype(str), strict=True)
+            )
+        tables[argument] = {**known, **{str(k): str(v) for k, v in labels[name].items()}}
+    return with_names(df, **tables) if tables else df
 
 
 def time_zone_choices(df: pd.DataFrame) -> list[tuple[str, str]]:

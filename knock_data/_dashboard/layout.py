@@ -16,10 +16,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from knock_data._analysis import normalize_status
 from knock_data._charts import CHARTS, tabs
 from knock_data._dashboard.checklist import CheckList
 from knock_data._dashboard.filters import MULTI_FILTERS, Facet
 from knock_data._frame import PII_CHOICES
+from knock_data._schema import STATUS
 
 __all__ = ["STYLE", "TABS", "DashboardWidgets", "build_widgets"]
 
@@ -73,7 +75,8 @@ def build_widgets(
     controls: dict[str, Any] = {}
     for spec in MULTI_FILTERS:
         facet = facets[spec.name]
-        controls[spec.name] = CheckList(spec.title, facet.values, facet.labels)
+        spelling = normalize_status if spec.column == STATUS else None
+        controls[spec.name] = CheckList(spec.title, facet.values, facet.labels, spelling=spelling)
     day_options: list[tuple[str, date | None]] = [(d.isoformat(), d) for d in days]
     controls["created"] = widgets.SelectionRangeSlider(
         options=day_options or [("no dates", None)],

@@ -246,3 +246,13 @@ def test_facets_are_fast_enough_to_count_on_every_change(frame: pd.DataFrame) ->
     assert dict(zip(facets["status"].values, result["status"].tolist(), strict=True)) == {
         v: int(statuses.get(v, 0)) for v in facets["status"].values
     }
+
+
+def test_a_value_that_is_no_choice_is_refused_with_close_ones(dash: kd.Dashboard) -> None:
+    with pytest.raises(kd.ConfigurationError, match="Source has no value 'Zilow'") as info:
+        dash.controls["source"].value = ("Zilow",)
+    assert "'Zillow'" in str(info.value.hint)
+    assert len(dash.controls["source"].value) == len(dash.controls["source"].options)
+    dash.controls["status"].value = ("Applied (Leased)", "NO SHOW")  # any spelling
+    assert dash.controls["status"].value == ("no_show", "applied_leased")
+    assert set(dash.filtered["status"].map(kd.normalize_status)) == {"no_show", "applied_leased"}
