@@ -13,6 +13,7 @@ from knock_data._analysis._codes import factorize, recode, sort_order
 from knock_data._analysis.periods import (
     PERIODS,
     local_created,
+    partial_periods,
     period_codes,
     period_name,
     time_zone,
@@ -20,7 +21,7 @@ from knock_data._analysis.periods import (
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import MISSING, is_missing, missing_label
 
-__all__ = ["MISSING_LABEL", "leads_over_time", "partial_periods"]
+__all__ = ["MISSING_LABEL", "leads_over_time"]
 
 #: The label of a missing value in a column the table of missing labels does not list
 #: (``knock_data._schema.MISSING``); ``leads_over_time(..., by=...)`` names the column of
@@ -122,33 +123,17 @@ def leads_over_time(
     covered = _span(span, what) or (
         (days.min().astype(object), days.max().astype(object)) if len(days) else None
     )
-    result.attrs["partial"] = partial_periods(full, covered)
+    if covered is None:
+        result.attrs["partial"] = []
+    else:
+        first, last = (pd.Timestamp(day) for day in covered)
+        marked = partial_periods(full, first, last + pd.Timedelta(days=1))
+        result.attrs["partial"] = list(full[marked])
     result.attrs["tz"] = zone
     result.attrs["undated"] = int(missing.sum())
     if local.no_zone:
         result.attrs["no_timezone"] = local.no_zone
     return result
-
-
-def partial_periods(periods: pd.PeriodIndex, covered: tuple[date, date] | None) -> list[pd.Period]:
-    """The first and last of ``periods`` when the days ``covered`` hold only part of them.
-
-    Examples
-    --------
-    >>> from datetime import date
-    >>> weeks = pd.period_range("2026-03-02", "2026-03-22", freq="W-SUN")
-    >>> partial_periods(weeks, (date(2026, 3, 4), date(2026, 3, 22)))
-    [Period('2026-03-02/2026-03-08', 'W-SUN')]
-    """
-    if covered is None or not len(periods):
-        return []
-    first, last = covered
-    partial = []
-    if periods[0].start_time.date() < first or periods[0].end_time.date() > last:
-        partial.append(periods[0])
-    if len(periods) > 1 and periods[-1].end_time.date() > last:
-        partial.append(periods[-1])
-    return partial
 
 
 def _span(span: Sequence[Any] | None, what: str) -> tuple[date, date] | None:

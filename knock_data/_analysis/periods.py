@@ -26,6 +26,7 @@ __all__ = [
     "LocalTimes",
     "created_utc",
     "local_created",
+    "partial_periods",
     "period_choices",
     "period_codes",
     "period_name",
@@ -207,3 +208,23 @@ def period_codes(
     lookup = np.zeros(len(seen), dtype=np.int64)
     lookup[present] = codes
     return lookup[offset], pd.PeriodIndex(uniques), missing
+
+
+def partial_periods(periods: pd.PeriodIndex, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Which ``periods`` the data covers only in part.
+
+    The data covers ``start`` (inclusive) to ``end`` (exclusive), naive times in the
+    periods' zone; a period is partial when it starts before ``start`` or ends after
+    ``end``.
+
+    Examples
+    --------
+    >>> months = pd.period_range("2026-01", "2026-03", freq="M")
+    >>> partial_periods(months, pd.Timestamp("2026-01-10"), pd.Timestamp("2026-04-01")).tolist()
+    [True, False, False]
+    """
+    if not len(periods):
+        return np.zeros(0, dtype=bool)
+    starts = periods.start_time
+    ends = (periods + 1).start_time
+    return np.asarray((starts < start) | (ends > end), dtype=bool)

@@ -32,6 +32,7 @@ from knock_data import (
 from knock_data._charts import (
     CHART_NAMES,
     CHARTS,
+    COMPARISON_CHARTS,
     CONSENT_COLORS,
     OTHER_COLOR,
     chart_named,
@@ -340,8 +341,10 @@ def test_top_must_be_a_whole_number_of_at_least_one(top: Any) -> None:
 
 def test_one_registry_lists_every_public_chart_once() -> None:
     public = {getattr(kd, name) for name in kd.__all__ if name.startswith("plot_")}
-    assert {chart.plot for chart in CHARTS} == public
-    assert len(CHARTS) == len(public) == len(set(CHART_NAMES))
+    registered = CHARTS + COMPARISON_CHARTS
+    assert {chart.plot for chart in registered} == public
+    assert len(registered) == len(public) == len({chart.name for chart in registered})
+    assert len(CHART_NAMES) == len(CHARTS)
     assert [chart.name for chart in CHARTS if chart.time_axis] == ["leads_over_time"]
     with pytest.raises(ConfigurationError, match="'status', 'sources'"):
         chart_named("pie")
