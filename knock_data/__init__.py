@@ -49,7 +49,9 @@ _LAZY: dict[str, str] = {
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
+    "export_excel": "knock_data._frame",
     "to_parquet": "knock_data._frame",
+    "with_names": "knock_data._frame",
     # analysis (pure functions)
     "DEFAULT_STAGES": "knock_data._analysis",
     "compare_conversion": "knock_data._analysis",
@@ -95,6 +97,7 @@ _LAZY: dict[str, str] = {
     "plot_time_to_stage": "knock_data._charts.survival",
     "plot_transitions": "knock_data._charts.movement",
     "plot_waterfall": "knock_data._charts.movement",
+    "report_table": "knock_data._charts",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
     # the embedded Knock sandbox server
@@ -130,6 +133,7 @@ __all__ = [
     "consent_breakdown",
     "demand_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "funnel_table",
@@ -153,6 +157,7 @@ __all__ = [
     "plot_waterfall",
     "possible_duplicates",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "source_roi",
@@ -165,6 +170,7 @@ __all__ = [
     "transitions",
     "waterfall",
     "wilson_interval",
+    "with_names",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -210,6 +216,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_leads_over_time,
         plot_sources,
         plot_status,
+        report_table,
     )
     from knock_data._charts.aging import plot_aging
     from knock_data._charts.cohorts import plot_cohorts
@@ -220,7 +227,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.ids import read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
-    from knock_data._frame import export_csv, to_frame, to_parquet
+    from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
 
 
 def _show_as_public(value: Any) -> Any:

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from knock_data._analysis import status_label
 from knock_data._analysis.aging import DEFAULT_BUCKETS, aging
 from knock_data._charts._bars import new_axes, no_data
-from knock_data._charts._text import plural, short_label
+from knock_data._charts._text import chart_title, short_label
 from knock_data._charts._top import other_label, top_groups
+from knock_data._charts.labels import label_of, value_label, value_names
 from knock_data._charts.movement import moment_text
-from knock_data._schema import STATUS, is_missing
+from knock_data._schema import is_missing
 
 __all__ = ["plot_aging"]
 
@@ -67,15 +67,16 @@ def plot_aging(
     ... })
     >>> ax = kd.plot_aging(frame, now="2021-11-01")
     >>> [label.get_text() for label in ax.get_yticklabels()][:2]
-    ['lead', 'engaged']
+    ['Lead', 'Engaged']
     """
     table = aging(frame, now=now, buckets=buckets, by=by, stages=stages)
     total = int(table.attrs["open"])
     moment = moment_text(table.attrs["now"].tz_convert("UTC"))
-    title = title or f"Open leads by days since last update, at {moment} ({plural(total, 'lead')})"
+    title = title or chart_title(f"Open leads by days since last update, {moment}", "leads", total)
     if not total:
-        return no_data(new_axes(ax), title)
-    labels = [_name(value, by) for value in table.index]
+        return no_data(new_axes(ax), title, "leads")
+    names = value_names(frame, by) if by is not None else {}
+    labels = [short_label(value_label(by or "stage", v, names), 24, 1) for v in table.index]
     counts = table.to_numpy()
     if by is not None:  # the busiest groups first, then "Other"; an empty one says nothing
         kept, rest = top_groups(
@@ -108,7 +109,7 @@ def plot_aging(
     ax.invert_yaxis()
     ax.set_xlim(0, widest * 1.12)
     ax.set_xlabel("Open leads")
-    ax.set_ylabel("" if by is None else str(by))
+    ax.set_ylabel("" if by is None else label_of(by))
     ax.set_title(title)
     ax.legend(
         title="Days since last update",
@@ -118,11 +119,3 @@ def plot_aging(
     )
     ax.spines[["top", "right"]].set_visible(False)
     return ax
-
-
-def _name(value: object, by: str | None) -> str:
-    if is_missing(value):
-        return "(missing)"
-    if by == STATUS:
-        return status_label(value) or str(value)
-    return short_label(value, 24, 1)

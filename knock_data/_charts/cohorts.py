@@ -14,7 +14,8 @@ from knock_data._analysis import period_name
 from knock_data._analysis.cohorts import cohort_conversion, recorded_stages, window_days
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
-from knock_data._charts._text import percent, plural
+from knock_data._charts._text import chart_title, percent, plural
+from knock_data._charts.labels import value_label
 from knock_data._exceptions import ConfigurationError
 
 __all__ = ["MAX_COHORTS", "cohort_label", "plot_cohorts"]
@@ -101,9 +102,11 @@ def plot_cohorts(
         question = "as the history saw them"
     else:
         question = "by now"
-    title = title or f"Leads reaching each stage {question}, by {unit} created"
+    title = title or chart_title(
+        f"Leads reaching each stage {question}, by {unit} created", "leads", leads
+    )
     if not leads or len(ladder) < 2:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, "leads")
     stages_shown = list(ladder[1:])
     # Cohorts created before the history began, of which nothing is known, say nothing.
     known = np.ones(len(table), dtype=bool)
@@ -116,7 +119,7 @@ def plot_cohorts(
     unseen = int(np.sum(~known))
     table = table[known]
     if not len(table):
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, "leads")
     left_out = max(len(table) - MAX_COHORTS, 0)
     shown = table.iloc[left_out:]
     shares = np.array(
@@ -142,7 +145,7 @@ def plot_cohorts(
         shares,
         labels,
         rows=rows,
-        columns=stages_shown,
+        columns=[value_label("stage", stage) for stage in stages_shown],
         cmap="Blues",
         norm=PowerNorm(0.6, vmin=0, vmax=1),
         hatched=immature,

@@ -15,7 +15,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 
-from knock_data._analysis import status_label
 from knock_data._analysis.movement import (
     CREATED_LABEL,
     GONE_LABEL,
@@ -25,7 +24,9 @@ from knock_data._analysis.movement import (
 )
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
-from knock_data._charts._text import percent, plural, short_label
+from knock_data._charts._text import chart_title, percent, plural, short_label
+from knock_data._charts.labels import capitalised, value_label
+from knock_data._schema import STATUS
 
 __all__ = ["moment_text", "plot_transitions", "plot_waterfall"]
 
@@ -110,15 +111,15 @@ def plot_transitions(
     ... })
     >>> ax = kd.plot_transitions(versions, t[0], t[1])
     >>> [label.get_text() for label in ax.get_yticklabels()]
-    ['lead (1)']
+    ['Lead (1)']
     """
     table = transitions(versions, start, end, level=level, stages=stages)
     counts = table.to_numpy()
     total = int(counts.sum())
     when = f"{moment_text(table.attrs['start'])} to {moment_text(table.attrs['end'])}"
-    title = title or f"Where leads moved, {when} ({plural(total, 'prospect')})"
+    title = title or chart_title(f"Where leads moved, {when}", "prospects", total)
     if not total:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, "prospects")
     keep_rows = counts.sum(axis=1) > 0
     keep_cols = counts.sum(axis=0) > 0
     shown = table.loc[keep_rows, keep_cols]
@@ -131,9 +132,9 @@ def plot_transitions(
     ]
 
     def name(label: str) -> str:
-        if level == "status" and label not in _SPECIAL:
-            return short_label(status_label(label) or label, 20, 1)
-        return label
+        if label in _SPECIAL:
+            return label
+        return short_label(value_label(STATUS if level == "status" else "stage", label), 20, 1)
 
     rows = [f"{name(str(r))} ({int(n):,})" for r, n in zip(shown.index, row_totals, strict=True)]
     columns = [name(str(c)) for c in shown.columns]
@@ -222,7 +223,7 @@ def plot_waterfall(
     when = f"{moment_text(table.attrs['start'])} to {moment_text(table.attrs['end'])}"
     title = title or f"Open leads, {when}: {counts[0]:,} to {counts[-1]:,}"
     if not counts[0] and not counts[-1] and not np.abs(counts[1:-1]).sum():
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, "leads")
     if ax is None:
         ax = new_axes(None, 6, width=9.0)
     before = np.r_[0, np.cumsum(counts[:-1])]  # open leads before each step
@@ -243,7 +244,9 @@ def plot_waterfall(
     ax.bar_label(bars, labels=texts, padding=2, fontsize=8.5)
     for i in range(len(counts) - 1):  # the level carried from one bar to the next
         ax.plot([i + 0.35, i + 0.65], [before[i + 1]] * 2, color="#969696", linewidth=0.8)
-    ax.set_xticks(x, [short_label(step, 12, 3) for step in table["step"]], fontsize=8.5)
+    ax.set_xticks(
+        x, [short_label(capitalised(step), 12, 3) for step in table["step"]], fontsize=8.5
+    )
     top = max(int(np.max(np.array(bottoms) + np.array(heights))), 1)
     ax.set_ylim(0, top * 1.12)
     ax.set_ylabel("Open leads")

@@ -7,13 +7,14 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from knock_data._analysis import PERIODS, status_label
+from knock_data._analysis import PERIODS
 from knock_data._analysis.survival import time_to_stage
 from knock_data._charts._bars import new_axes, no_data
-from knock_data._charts._text import plural, short_label
+from knock_data._charts._text import chart_title, plural, short_label
 from knock_data._charts._top import other_label, top_groups
 from knock_data._charts.colors import OTHER_COLOR, stage_color, value_color
-from knock_data._schema import STATUS, is_missing
+from knock_data._charts.labels import label_of, value_label, value_names
+from knock_data._schema import is_missing
 
 __all__ = ["plot_time_to_stage"]
 
@@ -74,11 +75,12 @@ def plot_time_to_stage(
     """
     km = time_to_stage(stage_dates, stage, by=by, ci=ci, seen_within=seen_within, tz=tz)
     leads = int(km.attrs["leads"])
-    title = title or (
-        f"Time from creation to {stage} (Kaplan-Meier, {ci:.0%} band; {plural(leads, 'lead')})"
+    reached_label = value_label("stage", stage)
+    title = title or chart_title(
+        f"Days from creation to {reached_label}", "leads", leads, f"Kaplan-Meier, {ci:.0%} band"
     )
     if not leads:
-        return no_data(new_axes(ax, 6, 9.0), title)
+        return no_data(new_axes(ax, 6, 9.0), title, "leads")
     curves: list[tuple[str, pd.DataFrame, str]] = []  # (name, curve, colour)
     if by is None:
         curves.append(("All leads", km, stage_color(stage)))
@@ -87,11 +89,10 @@ def plot_time_to_stage(
         groups = list(km.attrs["medians"])
         sizes = [_leads(km[_member(km[name], g)]) for g in groups]
         kept, rest = top_groups(sizes, top, apart=[is_missing(g) for g in groups])
+        names = value_names(stage_dates, by)
         for i in kept:
             group = groups[i]
-            label = "(missing)" if is_missing(group) else str(group)
-            if by == STATUS:
-                label = status_label(group) or label
+            label = value_label(name, group, names)
             curve = km[_member(km[name], group)]
             curves.append((label, curve, value_color(None if by in PERIODS else by, group)))
         if rest and by not in PERIODS and by in stage_dates.columns:
@@ -134,12 +135,12 @@ def plot_time_to_stage(
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Days since created")
-    ax.set_ylabel(f"Leads {stage} (estimated share)")
+    ax.set_ylabel(f"Leads that reached {reached_label}\n(estimated share)")
     ax.set_title(title)
     if by is None:  # one curve: its legend fits inside, below the half line
         ax.legend(fontsize="small", loc="lower right")
     else:
-        ax.legend(title=str(by), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+        ax.legend(title=label_of(by), fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 

@@ -45,13 +45,13 @@ def test_transitions_heatmap_cells_are_the_counts_with_row_shares() -> None:
     ax = kd.plot_transitions(versions(), T[0], T[3])
     assert (
         ax.get_title()
-        == "Where leads moved, 2021-11-01 12:00 UTC to 2021-11-22 12:00 UTC (3 prospects)"
+        == "Where leads moved, 2021-11-01 12:00 UTC to 2021-11-22 12:00 UTC\n(3 prospects)"
     )
     rows = [label.get_text() for label in ax.get_yticklabels()]
     columns = [label.get_text() for label in ax.get_xticklabels()]
     # only rows and columns where someone is: lead, toured, (created) -> leased, lost, (gone)
-    assert rows == ["lead (1)", "toured (1)", "(created) (1)"]
-    assert columns == ["leased", "lost", "(gone)"]
+    assert rows == ["Lead (1)", "Toured (1)", "(created) (1)"]
+    assert columns == ["Leased", "Lost", "(gone)"]
     assert sorted(t for t in texts(ax) if t) == ["1\n100%"] * 3
     assert ax.get_ylabel() == "At 2021-11-01 12:00 UTC (prospects)"
 
@@ -87,7 +87,7 @@ def test_waterfall_bars_float_between_the_totals() -> None:
         level += count
     assert round(bars[-1].get_height()) == level
     labels = [label.get_text() for label in ax.get_xticklabels()]
-    assert labels[0] == "open at\nstart"
+    assert labels[0] == "Open at\nstart"
     assert ax.get_title().endswith(f": {table['count'].iloc[0]} to {table['count'].iloc[-1]}")
 
 
@@ -95,7 +95,7 @@ def test_cohort_heatmap_hatches_immature_cells() -> None:
     ax = kd.plot_cohorts(stage_dates_frame(), within=30)
     rows = [label.get_text() for label in ax.get_yticklabels()]
     assert rows == ["2021-09 (4 leads)", "2021-11 (2 leads)"]
-    assert [label.get_text() for label in ax.get_xticklabels()] == ["toured"]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["Toured"]
     hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
     assert len(hatched) == 1  # November's toured share is not known yet
     assert "25%\n1" in texts(ax)
@@ -144,13 +144,20 @@ def test_aging_bars_stack_the_buckets() -> None:
     assert len(bars) == table.size
     widths = np.array([b.get_width() for b in bars]).reshape(table.shape[1], table.shape[0]).T
     np.testing.assert_array_equal(widths, table.to_numpy())
-    assert [label.get_text() for label in ax.get_yticklabels()] == list(table.index)
+    assert [label.get_text() for label in ax.get_yticklabels()] == [
+        "Lead",
+        "Engaged",
+        "Toured",
+        "Applied",
+        "Other",
+    ]
+    assert list(table.index) == ["lead", "engaged", "toured", "applied", "other"]
     legend = [t.get_text() for t in legend_of(ax).get_texts()]
     assert legend == list(table.columns)
     by_agent = kd.plot_aging(df, now="2021-11-02T00:00:00Z", by="agent_username", top=1)
     assert [label.get_text() for label in by_agent.get_yticklabels()] == [
         "ana",
-        "(missing)",
+        "(unassigned)",
         "Other (1 more)",
     ]
 

@@ -46,6 +46,7 @@ EXPECTED = [
     "consent_breakdown",
     "demand_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "funnel_table",
@@ -69,6 +70,7 @@ EXPECTED = [
     "plot_waterfall",
     "possible_duplicates",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "source_roi",
@@ -81,6 +83,7 @@ EXPECTED = [
     "transitions",
     "waterfall",
     "wilson_interval",
+    "with_names",
 ]
 
 
