@@ -6,7 +6,6 @@ are not id lists at all."""
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ def test_a_one_column_header_over_semicolon_rows_is_refused_not_read_as_ids(
     # decimal comma: the old reader took the "50" after it for an id.
     path = tmp_path / "leads.csv"
     path.write_text("Prospect ID\n47569637;1.250,50\n51316;980,50\n1004;12,50\n")
-    with pytest.raises(ConfigurationError, match="Most lines of leads.csv hold") as info:
+    with pytest.raises(ConfigurationError, match=r"Most lines of leads\.csv hold") as info:
         read_ids(path)
     assert "sep=" in str(info.value)
 
@@ -56,7 +55,7 @@ def test_each_separator_is_found_by_the_table_s_shape(tmp_path: Path, sep: str) 
 def test_an_ambiguous_file_names_each_reading_and_sep_settles_it(tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"
     path.write_text("a;b,c\n1;2,3\n4;5,6\n")
-    with pytest.raises(ConfigurationError, match="Cannot tell how odd.csv is separated") as info:
+    with pytest.raises(ConfigurationError, match=r"Cannot tell how odd\.csv is separated") as info:
         read_ids(path)
     message = str(info.value)
     assert "by ',' it has the columns ['a;b', 'c']" in message
@@ -77,7 +76,7 @@ def test_a_row_split_by_an_unquoted_separator_is_refused_naming_its_line(
 ) -> None:
     path = tmp_path / "ids.csv"
     path.write_text('name,prospect_id\n"Ana, Maria",1004\nBo,51316\nSmith, Cy,7\n')
-    with pytest.raises(ConfigurationError, match="Line 4 of ids.csv has 3 values") as info:
+    with pytest.raises(ConfigurationError, match=r"Line 4 of ids\.csv has 3 values") as info:
         read_ids(path)
     assert "header (line 1) has 2" in str(info.value)
 
@@ -147,7 +146,7 @@ def test_a_windows_1252_csv_keeps_its_accents(tmp_path: Path) -> None:
 # -- Excel ---------------------------------------------------------------------------------
 
 
-def _xlsx(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
+def _xlsx(path: Path, sheets: dict[str, Any]) -> Path:
     import openpyxl
 
     workbook = openpyxl.Workbook()
@@ -207,7 +206,7 @@ def test_excel_default_sheet_is_the_first_with_an_id_column(tmp_path: Path) -> N
     assert (ids, ids.sheet) == (["47569637", "", "51316"], "Leads")
     assert read_ids(path, sheet=2) == ids
     assert read_ids(path, sheet="leads") == ids  # a loose match of the name
-    with pytest.raises(ConfigurationError, match="No sheet 'Data' in book.xlsx") as info:
+    with pytest.raises(ConfigurationError, match=r"No sheet 'Data' in book\.xlsx") as info:
         read_ids(path, sheet="Data")
     assert "0 'Summary', 1 'Empty', 2 'Leads'" in str(info.value)
     with pytest.raises(ConfigurationError, match="Cannot tell which column"):
@@ -217,12 +216,15 @@ def test_excel_default_sheet_is_the_first_with_an_id_column(tmp_path: Path) -> N
 def test_excel_without_an_id_column_on_any_sheet_lists_the_sheets(tmp_path: Path) -> None:
     sheets = {"Summary": [["Month", "Leads"], ["2021-09", 52]], "Notes": [["Call Ana"]]}
     path = _xlsx(tmp_path / "book.xlsx", sheets)
-    with pytest.raises(ConfigurationError, match="No sheet of book.xlsx has an id column") as info:
+    with pytest.raises(
+        ConfigurationError, match=r"No sheet of book\.xlsx has an id column"
+    ) as info:
         read_ids(path)
     message = str(info.value)
     assert "'Summary' has the columns ['Month', 'Leads']" in message
     assert "'Notes'" in message
-    assert "sheet=" in message and "column=" in message
+    assert "sheet=" in message
+    assert "column=" in message
 
 
 def test_a_workbook_under_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:
@@ -242,7 +244,7 @@ def test_text_saved_under_an_xls_name_is_read_as_text(tmp_path: Path) -> None:
 # -- OpenDocument --------------------------------------------------------------------------
 
 
-def _ods(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
+def _ods(path: Path, sheets: dict[str, Any]) -> Path:
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
@@ -369,7 +371,7 @@ def test_options_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
     path.write_text("prospect_id\n1\n")
     with pytest.raises(ConfigurationError, match="text file, which has no sheets"):
         read_ids(path, sheet="Leads")
-    with pytest.raises(ConfigurationError, match="header_row=9 is past the end of ids.csv"):
+    with pytest.raises(ConfigurationError, match=r"header_row=9 is past the end of ids\.csv"):
         read_ids(path, header_row=9)
     with pytest.raises(ConfigurationError, match="counting from 1"):
         read_ids(path, header_row=0)
@@ -380,5 +382,7 @@ def test_options_that_do_not_fit_the_file_are_refused(tmp_path: Path) -> None:
 
 def test_the_list_is_a_plain_list_of_str() -> None:
     ids = read_ids(pd.Series([1004.0, None]))
-    assert isinstance(ids, IdList) and isinstance(ids, list)
-    assert ids == ["1004", ""] and ids.positions == [1, 2]
+    assert isinstance(ids, IdList)
+    assert isinstance(ids, list)
+    assert ids == ["1004", ""]
+    assert ids.positions == [1, 2]
