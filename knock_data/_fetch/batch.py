@@ -154,7 +154,7 @@ class ServerWatch:
     def error(self) -> ConnectionFailed:
         """The error that stops the batch."""
         return ConnectionFailed(
-            f"Cannot connect to {self.base_url}: the first {self._failed} requests all "
+            f"Cannot connect to {self.base_url}: the first {self.limit} requests all "
             f"failed ({self._why}).",
             server_message=self._why,
             hint=f"Is the server running, and is base_url={self.base_url!r} right? Nothing "
