@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import is_missing
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
     """``df[name]``, or an error naming ``what`` needs it and the columns the frame has."""
     if not isinstance(df, pd.DataFrame):
-        raise ConfigurationError(
+        raise WrongArgumentType(
             f"{what} needs a pandas DataFrame, got {type(df).__name__}.",
             hint="Build one with knock_data.to_frame(records).",
         )

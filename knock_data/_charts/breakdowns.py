@@ -18,6 +18,7 @@ from knock_data._analysis import (
     status_breakdown,
     status_label,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import count_rows, plural, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -30,10 +31,11 @@ __all__ = ["NO_SOURCE", "plot_consent", "plot_sources", "plot_status"]
 NO_SOURCE = "(no source)"
 
 
+@checks_frame_and_ax
 def plot_status(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -93,8 +95,9 @@ def plot_status(
     )
 
 
+@checks_frame_and_ax
 def plot_sources(
-    df: pd.DataFrame, ax: Axes | None = None, *, top: int = 12, title: str | None = None
+    df: pd.DataFrame, *, ax: Axes | None = None, top: int = 12, title: str | None = None
 ) -> Axes:
     """Leads per source: the ``top`` largest, then one "Other" bar for the rest.
 
@@ -158,10 +161,11 @@ def plot_sources(
     )
 
 
+@checks_frame_and_ax
 def plot_consent(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     by: str | None = None,
     top: int = 10,
     title: str | None = None,

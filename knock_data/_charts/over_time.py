@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from knock_data._analysis import leads_over_time, period_name, status_label
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -19,10 +20,11 @@ __all__ = ["plot_leads_over_time"]
 _LINE_STYLES = ("-", "--", ":", "-.")
 
 
+@checks_frame_and_ax
 def plot_leads_over_time(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     freq: str = "W",
     by: str | None = None,
     tz: str | None = None,

@@ -26,7 +26,7 @@ class Chart:
     title
         What a reader calls it (a tab, a caption, an error in its place).
     plot
-        The ``plot_*`` function: ``plot(df, ax=None, **options)`` returns the Axes.
+        The ``plot_*`` function: ``plot(df, *, ax=None, **options)`` returns the Axes.
     time_axis
         Its x axis is the created date: it is drawn wide, and takes ``freq=``.
     """

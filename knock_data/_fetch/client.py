@@ -22,7 +22,7 @@ from typing import Any, Literal
 import requests
 from requests.adapters import BaseAdapter
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
 from knock_data._fetch.fetcher import Fetched, Fetcher
@@ -105,6 +105,7 @@ class KnockClient:
         adapter: BaseAdapter | None = None,
     ) -> None:
         self._connection = resolve_connection(api_key, env=env, base_url=base_url)
+        _check_types(max_workers=max_workers, rate_limit=rate_limit, timeout=timeout, cache=cache)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
         if rate_limit is not None and rate_limit <= 0:
@@ -304,3 +305,25 @@ class KnockClient:
             batch.run(pid for pid in normalized.ids if pid not in cached)
         batch.records.update(cached)  # in place: no second dict of every record
         return fetch_result(normalized, batch.records, batch.failures, counts)
+
+
+def _check_types(
+    *, max_workers: object, rate_limit: object, timeout: object, cache: object
+) -> None:
+    """Each option of the kind it must be, before its value is judged."""
+    numbers = {"max_workers": (max_workers, int), "rate_limit": (rate_limit, float)}
+    numbers["timeout"] = (timeout, float)
+    for name, (value, kind) in numbers.items():
+        whole = kind is int
+        if value is None and name == "rate_limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise WrongArgumentType(
+                f"{name} must be a {'whole number' if whole else 'number'}, got "
+                f"{type(value).__name__} {value!r:.40}."
+            )
+    if cache is not None and cache is not False and not isinstance(cache, str | os.PathLike):
+        raise WrongArgumentType(
+            f"cache must be a path, None (the default file) or False (no cache), got "
+            f"{type(cache).__name__} {cache!r:.40}."
+        )
