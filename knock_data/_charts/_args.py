@@ -20,22 +20,28 @@ from knock_data._exceptions import WrongArgumentType
 
 __all__ = ["checks_frame_and_ax"]
 
-_Plot = TypeVar("_Plot", bound=Callable[..., Axes])
+_Plot = TypeVar("_Plot", bound=Callable[..., Any])
 
 
 def checks_frame_and_ax(plot: _Plot) -> _Plot:
     """Wrap a ``plot_*(df, *, ax=None, ...)`` function with the checks of its arguments."""
     name = plot.__name__
-    keywords = [p for p in inspect.signature(plot).parameters if p != "df"]
+    parameters = list(inspect.signature(plot).parameters.values())
+    # The frame and any other value a chart needs (plot_demand's field) come by position.
+    positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+    keywords = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    example = next((k for k in keywords if k not in ("ax", "fig")), "ax")
 
     @functools.wraps(plot)
-    def checked(df: Any, /, *args: Any, **options: Any) -> Axes:
-        if args:
+    def checked(df: Any, /, *args: Any, **options: Any) -> Any:
+        if len(args) > len(positional):
+            extra = args[len(positional) :]
+            before = "".join(f", {p}" for p in positional)
             raise WrongArgumentType(
-                f"{name} takes the frame, then its options by keyword ({', '.join(keywords)}); "
-                f"got {len(args)} more value{'s' * (len(args) > 1)} by position: "
-                f"{', '.join(repr(a) for a in args):.60}.",
-                hint=f"For example {name}(df, {keywords[1]}=...).",
+                f"{name} takes the frame{before}, then its options by keyword "
+                f"({', '.join(keywords)}); got {len(extra)} more value"
+                f"{'s' * (len(extra) > 1)} by position: {', '.join(repr(a) for a in extra):.60}.",
+                hint=f"For example {name}(df{before}, {example}=...).",
             )
         if not isinstance(df, pd.DataFrame):
             raise WrongArgumentType(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from knock_data._cli.args import Commands, add_cache_option, positive_int, rate
 from knock_data._cli.inputs import add_input_options, describe_read, read_input
-from knock_data._cli.outputs import OUTPUT_SUFFIXES, output_file, write_frame
+from knock_data._cli.outputs import SUFFIXES_TEXT, output_file, write_frame
 from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
 from knock_data._schema import PII_CHOICES
 
@@ -30,7 +30,7 @@ __all__ = ["SHOWN_ERRORS", "add_fetch"]
 
 #: How many failed ids standard error lists before "and N more".
 SHOWN_ERRORS = 20
-_SUFFIXES = " or ".join(OUTPUT_SUFFIXES)
+_SUFFIXES = SUFFIXES_TEXT
 _WHERE = re.compile(r"^(Line|Row|Item) [0-9,]+ of .*?: ")
 
 

@@ -1,8 +1,9 @@
 """The files the command line writes, chosen by the name's suffix.
 
 ``-o prospects.csv`` writes spreadsheet-safe CSV (:func:`knock_data.export_csv`),
-``-o prospects.parquet`` typed Parquet (:func:`knock_data.to_parquet`); ``--errors`` takes
-the same suffixes. Any other suffix is refused when the arguments are read, before anything
+``-o prospects.xlsx`` a typed Excel workbook (:func:`knock_data.export_excel`, the ``excel``
+extra), ``-o prospects.parquet`` typed Parquet (:func:`knock_data.to_parquet`); ``--errors``
+takes the same suffixes. Any other suffix is refused when the arguments are read, before anything
 is fetched, naming the ones there are.
 """
 
@@ -16,16 +17,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["OUTPUT_SUFFIXES", "output_file", "write_frame"]
+__all__ = ["OUTPUT_SUFFIXES", "SUFFIXES_TEXT", "output_file", "write_frame"]
 
 #: The suffixes ``-o`` and ``--errors`` accept, and what each writes.
 OUTPUT_SUFFIXES: dict[str, str] = {
     ".csv": "CSV that opens safely in a spreadsheet",
+    ".xlsx": "an Excel workbook, typed cells and never a formula",
     ".parquet": "Parquet, every column typed",
 }
+#: The suffixes as a message says them: ``.csv, .xlsx or .parquet``.
+SUFFIXES_TEXT = ", ".join(list(OUTPUT_SUFFIXES)[:-1]) + " or " + list(OUTPUT_SUFFIXES)[-1]
 # Suffixes people reach for that are not written (yet), and why.
 _NOT_WRITTEN = {
-    ".xlsx": "Excel files are not written yet",
     ".xls": "old .xls workbooks are not written",
     ".tsv": "tab-separated files are not written",
     ".json": "JSON is not written",
@@ -44,7 +47,7 @@ def output_file(text: str) -> Path:
     suffix = path.suffix.lower()
     if suffix in OUTPUT_SUFFIXES:
         return path
-    known = " or ".join(OUTPUT_SUFFIXES)
+    known = SUFFIXES_TEXT
     why = _NOT_WRITTEN.get(
         suffix, f"{suffix!r} is not a file type knock-data writes" if suffix else "it has no suffix"
     )
@@ -53,7 +56,11 @@ def output_file(text: str) -> Path:
 
 def write_frame(frame: pd.DataFrame, path: Path, *, pii: str = "keep") -> Path:
     """Write ``frame`` to ``path`` in the format its suffix names."""
-    from knock_data._frame import export_csv, to_parquet
+    from knock_data._frame import export_csv, export_excel, to_parquet
 
-    writers: dict[str, Callable[..., Path]] = {".csv": export_csv, ".parquet": to_parquet}
+    writers: dict[str, Callable[..., Path]] = {
+        ".csv": export_csv,
+        ".xlsx": export_excel,
+        ".parquet": to_parquet,
+    }
     return writers[path.suffix.lower()](frame, path, pii=pii)

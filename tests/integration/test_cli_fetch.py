@@ -104,7 +104,7 @@ def _err(capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-def test_fetch_writes_parquet_by_suffix_and_reads_a_sheet(
+def test_fetch_writes_parquet_and_excel_by_suffix_and_reads_a_sheet(
     sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import openpyxl
@@ -118,10 +118,10 @@ def test_fetch_writes_parquet_by_suffix_and_reads_a_sheet(
     workbook.save(tmp_path / "ids.xlsx")
     args = _fetch_args(sandbox, tmp_path, tmp_path / "ids.xlsx")
     args[3] = str(tmp_path / "out.parquet")
-    status = main([*args, "--sheet", "Leads", "--errors", str(tmp_path / "errors.parquet")])
+    status = main([*args, "--sheet", "Leads", "--errors", str(tmp_path / "errors.xlsx")])
     assert status == 1
     assert pd.read_parquet(tmp_path / "out.parquet")["prospect_id"].tolist() == ["47569637"]
-    errors = pd.read_parquet(tmp_path / "errors.parquet")
+    errors = pd.read_excel(tmp_path / "errors.xlsx", dtype={"prospect_id": str})
     assert errors[["prospect_id", "position", "reason"]].values.tolist() == [["0", 5, "not_found"]]
     err = _err(capsys)
     assert "Read 2 ids from sheet 'Leads' of ids.xlsx, column 'Prospect ID'." in err
@@ -130,8 +130,8 @@ def test_fetch_writes_parquet_by_suffix_and_reads_a_sheet(
 @pytest.mark.parametrize(
     ("name", "said"),
     [
-        ("out.xlsx", "Excel files are not written yet; name it with .csv or .parquet"),
-        ("out.txt", "'.txt' is not a file type knock-data writes; name it with .csv or .parquet"),
+        ("out.xls", "old .xls workbooks are not written; name it with .csv, .xlsx or .parquet"),
+        ("out.txt", "'.txt' is not a file type knock-data writes; name it with .csv, .xlsx or"),
         ("out", "it has no suffix"),
     ],
 )
