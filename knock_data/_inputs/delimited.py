@@ -100,17 +100,21 @@ def split_lines(text: str) -> list[Row]:
     Examples
     --------
     >>> split_lines('1004\\n""\\n\\n"51316"')
-    [(1, ['1004']), (2, ['']), (3, []), (4, ['51316'])]
+    [(1, ('1004',)), (2, ('',)), (3, ()), (4, ('51316',))]
     """
-    rows: list[Row] = []
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        cell = line.strip()
-        if len(cell) >= 2 and cell[0] == cell[-1] == '"':
-            cell = cell[1:-1].replace('""', '"')
-        rows.append((number, [cell] if line else []))
-    while rows and not rows[-1][1]:
-        rows.pop()
-    return rows
+    lines = _LINE_BREAK.split(text)
+    while lines and not lines[-1]:
+        lines.pop()
+    # Tuples, not lists: a million rows of them do not keep the garbage collector busy.
+    if '"' not in text:
+        return [(n, (line.strip(),) if line else ()) for n, line in enumerate(lines, 1)]
+    return [(n, (_unquoted(line.strip()),) if line else ()) for n, line in enumerate(lines, 1)]
+
+
+def _unquoted(cell: str) -> str:
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"':
+        return cell[1:-1].replace('""', '"')
+    return cell
 
 
 def _parse(text: str, sep: str, where: str) -> list[Row]:
@@ -119,7 +123,7 @@ def _parse(text: str, sep: str, where: str) -> list[Row]:
     line = 1
     try:
         for cells in reader:
-            rows.append((line, cells))
+            rows.append((line, tuple(cells)))  # tuples keep the garbage collector idle
             line = reader.line_num + 1
     except csv.Error as error:
         raise ConfigurationError(

@@ -135,4 +135,4 @@ def _rows(book: pd.ExcelFile, name: str) -> list[Row]:
         frame = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
     # pandas keeps the blank rows above the first filled one: row i is the sheet's row i + 1.
     values: list[tuple[Any, ...]] = list(frame.itertuples(index=False, name=None))
-    return [(i, list(cells)) for i, cells in enumerate(values, start=1)]
+    return list(enumerate(values, start=1))  # rows as tuples: no work for the garbage collector
