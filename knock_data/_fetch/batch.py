@@ -156,7 +156,6 @@ class ServerWatch:
         return ConnectionFailed(
             f"Cannot connect to {self.base_url}: the first {self.limit} requests all "
             f"failed ({self._why}).",
-            server_message=self._why,
             hint=f"Is the server running, and is base_url={self.base_url!r} right? Nothing "
             "more was sent; what was fetched before stays cached, so run the batch again once "
             "the server answers.",
