@@ -36,6 +36,7 @@ from knock_data._exceptions import (
     RecordError,
     ServerError,
     Timeout,
+    WrongArgumentType,
 )
 
 # name -> private module that defines it; imported on first attribute access so that the
@@ -45,6 +46,7 @@ _LAZY: dict[str, str] = {
     "FetchResult": "knock_data._fetch.result",
     "KnockClient": "knock_data._fetch.client",
     "RetryPolicy": "knock_data._fetch.retry",
+    "IdList": "knock_data._fetch.ids",
     "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
@@ -115,6 +117,7 @@ __all__ = [
     "ConnectionFailed",
     "Dashboard",
     "FetchResult",
+    "IdList",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
@@ -125,6 +128,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
     "__version__",
     "aging",
     "cohort_conversion",
@@ -224,7 +228,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._charts.survival import plot_time_to_stage
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
-    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.ids import IdList, read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
