@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from knock_data._analysis._codes import require_frame
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.lifecycle import CLOSED_STATUSES, _moment, is_closed
 from knock_data._analysis.periods import utc_column
@@ -130,6 +131,7 @@ def aging(
     ['open']
     """
     what = "aging"
+    require_frame(frame, what)
     moment = pd.Timestamp(_moment(now, "now"))
     edges = _edges(buckets)
     mapping = stage_map(stages)

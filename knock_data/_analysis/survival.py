@@ -21,7 +21,7 @@ import pandas as pd
 from knock_data._analysis.cohorts import first_observed, recorded_stages, stage_moment
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.versions import to_utc
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import CREATED_AT
 
 __all__ = ["kaplan_meier", "time_to_stage"]
@@ -173,8 +173,10 @@ def time_to_stage(
     """
     what = "time_to_stage"
     if not isinstance(stage_dates, pd.DataFrame):
-        raise ConfigurationError(
-            f"{what} needs the frame kd.stage_dates returns, got {type(stage_dates).__name__}."
+        raise WrongArgumentType(
+            f"{what} needs the frame kd.stage_dates returns (a pandas DataFrame), got "
+            f"{type(stage_dates).__name__}.",
+            hint="Pass kd.stage_dates(history.versions()).",
         )
     recorded = recorded_stages(stage_dates)
     if stage not in recorded:

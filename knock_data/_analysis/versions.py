@@ -29,7 +29,7 @@ from knock_data._analysis._codes import require_column
 from knock_data._analysis.lifecycle import _moment
 from knock_data._analysis.periods import utc_column
 from knock_data._analysis.statuses import StageMap
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import CREATED_AT, PROSPECT_ID, STATUS
 
 __all__ = [
@@ -153,8 +153,9 @@ def read_versions(versions: pd.DataFrame, what: str) -> Versions:
     movement analyses need is missing, or a version has no ``valid_from``.
     """
     if not isinstance(versions, pd.DataFrame):
-        raise ConfigurationError(
-            f"{what} needs the history's versions frame, got {type(versions).__name__}.",
+        raise WrongArgumentType(
+            f"{what} needs the history's versions frame (a pandas DataFrame), got "
+            f"{type(versions).__name__}.",
             hint=_HINT,
         )
     missing = [

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from knock_data._analysis.aging import DEFAULT_BUCKETS, aging
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._text import chart_title, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -21,10 +22,11 @@ from knock_data._schema import is_missing
 __all__ = ["plot_aging"]
 
 
+@checks_frame_and_ax
 def plot_aging(
     frame: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     now: object = None,
     buckets: Sequence[float] = DEFAULT_BUCKETS,
     by: str | None = None,

@@ -12,6 +12,7 @@ from matplotlib.colors import PowerNorm
 
 from knock_data._analysis import period_name
 from knock_data._analysis.cohorts import cohort_conversion, recorded_stages, window_days
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
 from knock_data._charts._text import chart_title, percent, plural
@@ -40,10 +41,11 @@ def cohort_label(period: pd.Period) -> str:
     return str(period)
 
 
+@checks_frame_and_ax
 def plot_cohorts(
     data: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     freq: str = "M",
     within: object = None,
     stages: Mapping[str, Any] | None = None,

@@ -22,6 +22,7 @@ from knock_data._analysis.movement import (
     transitions,
     waterfall,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
 from knock_data._charts._text import chart_title, percent, plural, short_label
@@ -61,12 +62,13 @@ def _unconfirmed_note(attrs: Mapping[Any, Any]) -> str:
     return "; ".join(parts) + ": shown as last seen."
 
 
+@checks_frame_and_ax
 def plot_transitions(
     versions: pd.DataFrame,
     start: object,
     end: object,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     level: str = "stage",
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
@@ -171,12 +173,13 @@ def plot_transitions(
     return ax
 
 
+@checks_frame_and_ax
 def plot_waterfall(
     versions: pd.DataFrame,
     start: object,
     end: object,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
     """Open leads at ``start``, what came in and went out, and open leads at ``end``.

@@ -9,6 +9,7 @@ from matplotlib.ticker import PercentFormatter
 
 from knock_data._analysis import PERIODS
 from knock_data._analysis.survival import time_to_stage
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._text import chart_title, plural, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -19,10 +20,11 @@ from knock_data._schema import is_missing
 __all__ = ["plot_time_to_stage"]
 
 
+@checks_frame_and_ax
 def plot_time_to_stage(
     stage_dates: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stage: str = "toured",
     by: str | None = None,
     top: int = 6,

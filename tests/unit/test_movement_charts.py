@@ -195,8 +195,10 @@ def test_options_are_keyword_only(
         for name, p in parameters.items()
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
-    assert positional[-1] == "ax"
-    assert len(positional) == len(args()) + 1
+    assert parameters["ax"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert len(positional) == len(args())
+    with pytest.raises(kd.WrongArgumentType, match="by keyword"):
+        plot(*args(), None)
 
 
 def test_the_registry_draws_every_movement_chart_from_a_history() -> None:
