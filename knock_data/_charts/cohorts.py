@@ -16,7 +16,7 @@ from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
 from knock_data._charts._text import chart_title, percent, plural
-from knock_data._charts.labels import value_label
+from knock_data._charts.labels import capitalised, value_label
 from knock_data._exceptions import ConfigurationError
 
 __all__ = ["MAX_COHORTS", "cohort_label", "plot_cohorts"]
@@ -104,9 +104,7 @@ def plot_cohorts(
         question = "as the history saw them"
     else:
         question = "by now"
-    title = title or chart_title(
-        f"Leads reaching each stage {question}, by {unit} created", "leads", leads
-    )
+    title = title or chart_title(f"Leads reaching each stage {question}", "leads", leads)
     if not leads or len(ladder) < 2:
         return no_data(new_axes(ax), title, "leads")
     stages_shown = list(ladder[1:])
@@ -160,7 +158,7 @@ def plot_cohorts(
     ax.set_title(title, pad=24)
     zone = table.attrs.get("tz", "UTC")
     older = f"; {plural(left_out, 'older cohort')} not shown" if left_out else ""
-    ax.set_ylabel(f"Created ({zone}){older}")
+    ax.set_ylabel(f"{capitalised(unit)} created ({zone}){older}")
     notes = []
     if immature.any():
         notes.append(

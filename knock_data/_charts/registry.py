@@ -127,9 +127,9 @@ COMPARISON_CHARTS: tuple[Chart, ...] = (
 #: The charts of how leads move, from a history: what the demo writes after its movement run
 #: and the dashboard's Movement tab shows (see :func:`draw_movement`).
 MOVEMENT_CHARTS: tuple[Chart, ...] = (
-    Chart("transitions", "Where leads moved", plot_transitions, reads="versions"),
-    Chart("waterfall", "Open leads", plot_waterfall, reads="versions"),
-    Chart("cohorts", "Cohorts", plot_cohorts, reads="stage_dates"),
+    Chart("transitions", "Where leads moved", plot_transitions, tab="Movement", reads="versions"),
+    Chart("waterfall", "Open leads", plot_waterfall, tab="Movement", reads="versions"),
+    Chart("cohorts", "Cohorts", plot_cohorts, tab="Movement", reads="stage_dates"),
     Chart("time_to_stage", "Time to tour", plot_time_to_stage, reads="stage_dates"),
     Chart("aging", "Aging of open leads", plot_aging),
 )
@@ -201,13 +201,15 @@ def draw_movement(
     end: pd.Timestamp,
     frame: pd.DataFrame | None = None,
     dates: pd.DataFrame | None = None,
+    tz: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a movement chart of a history between ``start`` and ``end``.
 
     Each chart gets what it reads: the versions and the two moments; the stage dates
     (``dates``, or computed from the versions), with cohorts sized to how long the history
-    has watched; or the prospect frame (``frame``; aging is measured at ``end``).
+    has watched and their weeks or months in ``tz``; or the prospect frame (``frame``;
+    aging is measured at ``end``).
 
     Examples
     --------
@@ -233,6 +235,7 @@ def draw_movement(
             first = dates["first_observed_at"].min() if len(dates) else end
             short = pd.Timestamp(end) - first < _SHORT_HISTORY
             options: dict[str, Any] = {"freq": "W", "within": 14} if short else {"within": 30}
+            options["tz"] = tz
             drawn = chart.plot(dates, ax=ax, **options)
         else:
             drawn = chart.plot(dates, ax=ax)
