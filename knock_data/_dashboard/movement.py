@@ -104,9 +104,10 @@ class MovementTab:
         moments = snapshot_moments(history)
         # Each version's row in the dashboard's frame (-1: a prospect the frame does not have).
         self._row_of = pd.Index(frame[PROSPECT_ID].astype(str)).get_indexer(
-            self.versions[PROSPECT_ID].astype(str)
+            pd.Index(self.versions[PROSPECT_ID].astype(str))
         )
-        options = [(moment_text(m), m) for m in moments] or [("no snapshots", None)]
+        options: list[tuple[str, pd.Timestamp | None]] = [(moment_text(m), m) for m in moments]
+        options = options or [("no snapshots", None)]
         for name, description, value in (
             ("movement_start", "From snapshot", options[0][1]),
             ("movement_end", "to", options[-1][1]),
