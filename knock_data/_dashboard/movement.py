@@ -103,9 +103,13 @@ class MovementTab:
         self._n_rows = len(frame)
         moments = snapshot_moments(history)
         # Each version's row in the dashboard's frame (-1: a prospect the frame does not have).
-        self._row_of = pd.Index(frame[PROSPECT_ID].astype(str)).get_indexer(
+        # A prospect listed twice in the frame is found by its first row.
+        ids = frame[PROSPECT_ID].astype(str)
+        first_rows = np.flatnonzero(~ids.duplicated().to_numpy())
+        found = pd.Index(ids.iloc[first_rows]).get_indexer(
             pd.Index(self.versions[PROSPECT_ID].astype(str))
         )
+        self._row_of = np.where(found >= 0, first_rows[np.maximum(found, 0)], -1)
         options: list[tuple[str, pd.Timestamp | None]] = [(moment_text(m), m) for m in moments]
         options = options or [("no snapshots", None)]
         for name, description, value in (

@@ -130,3 +130,15 @@ def test_a_history_that_is_no_history_is_refused(history: SnapshotHistory) -> No
     not_history: Any = history.frame
     with pytest.raises(kd.WrongArgumentType, match=r"history must be a kd\.History"):
         kd.Dashboard(history.frame, history=not_history)
+
+
+def test_a_prospect_listed_twice_in_the_frame_still_finds_its_versions(
+    history: SnapshotHistory,
+) -> None:
+    doubled = pd.concat([history.frame, history.frame.iloc[:5]], ignore_index=True)
+    dash = kd.Dashboard(doubled, history=history)
+    try:
+        dash.tab = "Movement"
+        assert "Where leads moved" in svg_texts(dash.chart_svg("transitions"))
+    finally:
+        dash.close()
