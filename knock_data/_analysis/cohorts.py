@@ -20,9 +20,9 @@ from knock_data._analysis._codes import require_column
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.periods import PERIODS, period_codes, period_name, time_zone
 from knock_data._analysis.statuses import stage_map
-from knock_data._analysis.versions import status_ranks, to_utc
+from knock_data._analysis.versions import ladder_ranks, to_utc
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import CREATED_AT, STATUS
+from knock_data._schema import CREATED_AT
 
 __all__ = [
     "cohort_conversion",
@@ -258,7 +258,7 @@ def _reached(
     undecided = np.zeros((n_stages, len(data)), dtype=bool)
     straddling = np.zeros(n_stages, dtype=np.int64)
     if not recorded:
-        ranks = status_ranks(require_column(data, STATUS, what), stage_map(stages))
+        ranks = ladder_ranks(data, stages, what)
         for k in range(n_stages):
             reached[k] = ranks >= k + 1
         return reached, undecided, straddling

@@ -156,7 +156,7 @@ def stage_dates(versions: pd.DataFrame, stages: Mapping[str, Any] | None = None)
     what = "stage_dates"
     mapping = stage_map(stages)
     v = read_versions(versions, what)
-    ranks = v.stage_ranks(mapping)
+    ranks = v.stage_ranks(stages, what)
     rows = np.arange(len(v.prospect), dtype=np.int64)
     current = _latest_returned(v, rows)
     created = v.created_at()

@@ -19,16 +19,19 @@ the ``as of`` question: ``valid_from <= t``, the latest such row of each prospec
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from knock_data._analysis._codes import require_column
+from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.lifecycle import _moment
 from knock_data._analysis.periods import utc_column
-from knock_data._analysis.statuses import StageMap
+from knock_data._analysis.statuses import stage_map
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import CREATED_AT, PROSPECT_ID, STATUS
 
@@ -40,8 +43,8 @@ __all__ = [
     "VALID_TO",
     "Versions",
     "as_moment",
+    "ladder_ranks",
     "read_versions",
-    "status_ranks",
     "to_utc",
     "utc_series",
     "utc_stamp",
@@ -130,20 +133,21 @@ class Versions:
         first = np.minimum.reduceat(np.where(mask, rows, none), self.starts)
         return np.where(first == none, -1, first)
 
-    def stage_ranks(self, mapping: StageMap) -> np.ndarray:
-        """Each row's place on the funnel ladder (0 for the first stage; ``lost`` and
-        unknown statuses count as the first stage, as the funnel counts them; -1 for a
-        ``gone`` row, which shows no status)."""
-        ranks = status_ranks(self.frame[STATUS], mapping)
-        return np.where(self.gone, -1, ranks)
+    def stage_ranks(self, stages: Mapping[str, Any] | None, what: str) -> np.ndarray:
+        """Each row's place on the funnel ladder (-1 for a ``gone`` row, which shows no
+        status); see :func:`ladder_ranks`."""
+        return np.where(self.gone, -1, ladder_ranks(self.frame, stages, what))
 
 
-def status_ranks(statuses: pd.Series, mapping: StageMap) -> np.ndarray:
-    """Each status's place on the ladder (lost, unknown and missing statuses: 0)."""
-    codes, uniques = pd.factorize(statuses, use_na_sentinel=False)
-    place = {stage: i for i, stage in enumerate(mapping.ladder)}
-    lookup = np.array([place.get(mapping.stage(value), 0) for value in uniques] + [0])
-    return lookup[np.asarray(codes, dtype=np.int64)].astype(np.int64)
+def ladder_ranks(df: pd.DataFrame, stages: Mapping[str, Any] | None, what: str) -> np.ndarray:
+    """Each row's place on the funnel ladder by its status: how many steps after the first
+    it has reached, by the funnel's one rule (``lost`` and unknown statuses: 0)."""
+    later = stage_map(stages).ladder[1:]
+    reached = stages_reached(df, later, stages, what)
+    ranks = np.zeros(len(df), dtype=np.int64)
+    for row in reached.values():
+        ranks += row
+    return ranks
 
 
 def read_versions(versions: pd.DataFrame, what: str) -> Versions:
