@@ -9,7 +9,9 @@ with it::
 
     KnockError                                    error           the root
     ├── ConfigurationError (ValueError)           configuration   no key, unknown env, bad
-    │                                                             option, unusable cache file
+    │   │                                                         option, unusable cache file
+    │   └── HistoryError                          history         a history folder that cannot
+    │                                                             be used as it is
     ├── InvalidProspectId (ValueError)            invalid_id      an id Knock would reject
     ├── ProspectNotFound (LookupError)            not_found       CORE_API_GET_PROSPECT_FAIL
     ├── AuthenticationError (PermissionError)     authentication  401/403: stops a whole batch
@@ -37,6 +39,7 @@ __all__ = [
     "BadResponse",
     "ConfigurationError",
     "ConnectionFailed",
+    "HistoryError",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockError",
@@ -129,6 +132,14 @@ class ConfigurationError(KnockError, ValueError):
     file that cannot be used (corrupt, read-only, in use by another process too long)."""
 
     code = "configuration"
+
+
+class HistoryError(ConfigurationError):
+    """A history folder cannot be used as it is: a file in it that knock-data did not write,
+    a corrupt chunk, a folder that belongs to another API key, or one that cannot be written.
+    The message names the file and what to do; nothing already in the history is lost."""
+
+    code = "history"
 
 
 class InvalidProspectId(KnockError, ValueError):
@@ -234,6 +245,7 @@ class RecordError(KnockError, TypeError):
 for _class in (
     KnockError,
     ConfigurationError,
+    HistoryError,
     InvalidProspectId,
     ProspectNotFound,
     AuthenticationError,

@@ -16,7 +16,7 @@ import pandas as pd
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import PII_COLUMNS, is_missing
 
-__all__ = ["PII_CHOICES", "export_csv", "to_parquet"]
+__all__ = ["PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
 
 #: The accepted values of the ``pii`` option.
 PII_CHOICES: tuple[str, ...] = ("keep", "mask", "drop")
@@ -108,7 +108,7 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "'=." in text, "***@example.com" in text, "*********67" in text
     (True, True, True)
     """
-    frame = _apply_pii(_check_frame(df), pii)
+    frame = apply_pii(_check_frame(df), pii)
     out = _target(path)
     _spreadsheet_safe(frame).to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
@@ -154,7 +154,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
     (False, True)
     """
-    frame = _apply_pii(_check_frame(df), pii)
+    frame = apply_pii(_check_frame(df), pii)
     out = _target(path)
     frame.to_parquet(out, index=False, engine="pyarrow")
     return out
@@ -177,7 +177,15 @@ def _target(path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+def apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+    """``df`` with its personal-data columns kept, masked or dropped, by the rules of the
+    table in :func:`export_csv` (the one place they are written; the history uses them too).
+
+    Raises
+    ------
+    knock_data.ConfigurationError
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+    """
     if pii not in PII_CHOICES:
         raise ConfigurationError(
             f"pii={pii!r} is not a choice; use one of {', '.join(map(repr, PII_CHOICES))}.",
