@@ -27,6 +27,7 @@ from knock_data._exceptions import (
     BadResponse,
     ConfigurationError,
     ConnectionFailed,
+    HistoryError,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
@@ -47,6 +48,9 @@ _LAZY: dict[str, str] = {
     "KnockClient": "knock_data._fetch.client",
     "RetryPolicy": "knock_data._fetch.retry",
     "read_ids": "knock_data._fetch.ids",
+    # history: snapshots kept, versions over time, smart refresh
+    "History": "knock_data._history.store",
+    "RefreshPolicy": "knock_data._history.policy",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -91,6 +95,8 @@ __all__ = [
     "ConnectionFailed",
     "Dashboard",
     "FetchResult",
+    "History",
+    "HistoryError",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
@@ -98,6 +104,7 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RefreshPolicy",
     "RetryPolicy",
     "ServerError",
     "Timeout",
@@ -159,6 +166,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, to_frame, to_parquet
+    from knock_data._history.policy import RefreshPolicy
+    from knock_data._history.store import History
 
 
 def __getattr__(name: str) -> Any:

@@ -108,7 +108,5 @@ def frame_from_arrow(table: pa.Table, columns: Sequence[str]) -> dict[str, Any]:
     """The documented ``columns`` of a stored table as pandas arrays of ``to_frame``'s dtypes
     (empty arrays of those dtypes for an empty table)."""
     if table.num_rows == 0:
-        return {
-            name: pd.array([], dtype=EMPTY_DTYPES[COLUMN_KINDS[name]]) for name in columns
-        }
+        return {name: pd.array([], dtype=EMPTY_DTYPES[COLUMN_KINDS[name]]) for name in columns}
     return {name: column_from_arrow(COLUMN_KINDS[name], table.column(name)) for name in columns}

@@ -99,7 +99,7 @@ def _category(values: list[Any], rows: list[Any], field: str) -> pd.api.extensio
     return categorical(_text_array(values, rows, field).dictionary_encode())
 
 
-def categorical(encoded: pa.DictionaryArray) -> pd.Categorical:
+def categorical(encoded: pa.DictionaryArray) -> pd.api.extensions.ExtensionArray:
     """A dictionary-encoded text array as the frame's categorical: unordered, its categories
     the values seen, sorted (the one rule for every category column, wherever it is built)."""
     seen = encoded.dictionary.to_pylist()  # in order of first appearance

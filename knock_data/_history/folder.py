@@ -56,6 +56,7 @@ MANIFEST = "_knock_data_history.json"
 OWNER = "_knock_data_owner.json"
 _PARTITION = re.compile(r"observed_date=(?P<day>\d{4}-\d{2}-\d{2})")
 _CHUNK = re.compile(r"part-(?P<run>[0-9TZ]+-[0-9a-f]+)-(?P<n>\d{5})\.parquet")
+_MANIFEST_TEMPORARY = re.compile(r"\._knock_data_\w+\.json\.[0-9a-f]+\.tmp")
 _TEMPORARY = re.compile(r"\.part-[0-9TZ]+-[0-9a-f]+-\d{5}\.tmp")
 # What file managers and sync tools leave in folders: never an analyst's data.
 _LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
@@ -75,7 +76,7 @@ def key_scope(api_key: str, salt: bytes) -> str:
     >>> len(key_scope("syndication-prospect-TEST-KEY", bytes(16)))
     32
     """
-    return hashlib.scrypt(api_key.encode(), salt=salt, **_SCRYPT).hex()  # type: ignore[arg-type]
+    return hashlib.scrypt(api_key.encode(), salt=salt, **_SCRYPT).hex()
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class Folder:
         if data is None:
             if self.path.is_dir():
                 for entry in self.path.iterdir():
-                    if entry.name not in _LITTER:
+                    if entry.name not in _LITTER and not _MANIFEST_TEMPORARY.fullmatch(entry.name):
                         raise HistoryError(
                             f"{self.path} is not a knock-data history: it holds {entry.name} "
                             f"but no {MANIFEST}.",
@@ -239,7 +240,7 @@ class Folder:
                 name = entry.name
                 if name in (MANIFEST, OWNER) or name in _LITTER:
                     continue
-                if name.startswith(".") and name.endswith(".tmp"):
+                if _MANIFEST_TEMPORARY.fullmatch(name):
                     continue  # a manifest being written
                 match = _PARTITION.fullmatch(name)
                 if match is None or not entry.is_dir():
@@ -247,9 +248,7 @@ class Folder:
                 for item in entry.iterdir():
                     chunk = _CHUNK.fullmatch(item.name)
                     if chunk is not None and item.is_file():
-                        found.append(
-                            Chunk(item, match["day"], chunk["run"], int(chunk["n"]))
-                        )
+                        found.append(Chunk(item, match["day"], chunk["run"], int(chunk["n"])))
                     elif not (_TEMPORARY.fullmatch(item.name) or item.name in _LITTER):
                         raise self._foreign(item)
         except OSError as error:

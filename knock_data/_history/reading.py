@@ -178,7 +178,7 @@ def versions(table: pa.Table, pii: str) -> pd.DataFrame:
 def as_of(table: pa.Table, moment: datetime, pii: str) -> pd.DataFrame:
     """Each prospect's last observation at or before ``moment``, gone ones left out."""
     moments = _moments(table)
-    limit = pd.Timestamp(moment).as_unit("us").value
+    limit = _microseconds(moment)
     seen = np.flatnonzero(moments <= limit)
     if len(seen) < table.num_rows:
         table = table.take(pa.array(seen))
@@ -219,10 +219,18 @@ def _moments(table: pa.Table) -> np.ndarray:
     return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
 
 
+def _microseconds(moment: datetime) -> int:
+    """A tz-aware moment as int64 microseconds since the epoch, as :func:`_moments` gives."""
+    naive = pd.Timestamp(moment).tz_convert("UTC").tz_localize(None)
+    return int(naive.to_datetime64().astype("datetime64[us]").astype(np.int64))
+
+
 def _utc_times(values: np.ndarray) -> Any:
-    return pd.DatetimeIndex(np.asarray(values, dtype=np.int64).view("datetime64[us]")).tz_localize(
-        "UTC"
-    ).array
+    return (
+        pd.DatetimeIndex(np.asarray(values, dtype=np.int64).view("datetime64[us]"))
+        .tz_localize("UTC")
+        .array
+    )
 
 
 def _frame(

@@ -20,9 +20,10 @@ from knock_data._exceptions import ConfigurationError, HistoryError, RecordError
 from knock_data._frame.export import PII_CHOICES
 from knock_data._history import reading
 from knock_data._history.folder import Folder
+from knock_data._history.moments import parse_moment
 from knock_data._history.writer import RunWriter
 
-__all__ = ["History", "HistoryInfo", "parse_moment"]
+__all__ = ["History", "HistoryInfo"]
 
 
 class History:
@@ -166,6 +167,7 @@ class History:
         manifest = self._folder.create(self._pii or "keep")
         if api_key is not None:
             self._folder.claim(api_key, manifest)
+        self._folder.chunks()  # a file that does not belong is reported before any write
         self._folder.clean_temporaries()
         return RunWriter(self._folder, manifest.pii)
 
@@ -235,8 +237,11 @@ class History:
         >>> _ = history.append([EXAMPLE_PROSPECT], observed_at="2021-11-02")
         >>> _ = history.append([EXAMPLE_PROSPECT], observed_at="2021-11-09")
         >>> _ = history.append([dict(EXAMPLE_PROSPECT, status="open")], observed_at="2021-11-16")
-        >>> history.versions()[["status", "valid_from", "changed_after"]].astype(str).values.tolist()
-        [['new', '2021-11-02 00:00:00+00:00', 'NaT'], ['open', '2021-11-16 00:00:00+00:00', '2021-11-09 00:00:00+00:00']]
+        >>> versions = history.versions()
+        >>> versions[["status", "valid_from", "changed_after"]]
+          status                valid_from             changed_after
+        0    new 2021-11-02 00:00:00+00:00                       NaT
+        1   open 2021-11-16 00:00:00+00:00 2021-11-09 00:00:00+00:00
         """
         return reading.versions(self._load(), self.pii)
 
@@ -310,36 +315,6 @@ class HistoryInfo:
         return "\n".join(lines)
 
 
-def parse_moment(value: object, name: str = "moment") -> datetime:
-    """A moment as an aware UTC datetime: a datetime, a day (its midnight) or ISO-8601 text.
-
-    Raises
-    ------
-    ConfigurationError
-        For anything else.
-
-    Examples
-    --------
-    >>> parse_moment("2021-11-02").isoformat()
-    '2021-11-02T00:00:00+00:00'
-    """
-    try:
-        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as error:
-        raise ConfigurationError(
-            f"{name} is not a moment: {value!r} ({error}).",
-            hint="Use a tz-aware datetime, a date, or ISO-8601 text such as '2021-11-02T09:30Z'.",
-        ) from None
-    if stamp is pd.NaT or not isinstance(value, datetime | date | str | np.datetime64):
-        raise ConfigurationError(
-            f"{name} must be a datetime, a date or ISO-8601 text, got {value!r}.",
-            hint="For example '2021-11-02T09:30Z' or server.now.",
-        )
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert("UTC").to_pydatetime()
-
-
 def _moments(observed_at: Any, n: int) -> list[datetime]:
     if observed_at is None:
         return [datetime.now(UTC)] * n
@@ -352,4 +327,3 @@ def _moments(observed_at: Any, n: int) -> list[datetime]:
             hint="Give one moment for all the records, or exactly one per record.",
         )
     return moments
-

@@ -21,8 +21,8 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from knock_data._frame.arrow import frame_to_arrow
 from knock_data._frame import to_frame
+from knock_data._frame.arrow import frame_to_arrow
 from knock_data._frame.export import apply_pii
 from knock_data._history.columns import (
     FORMAT,
@@ -101,7 +101,9 @@ class RunWriter:
         self._observed.append(observed_at)
         self._maybe_flush()
 
-    def add_many(self, records: Sequence[Mapping[str, Any]], observed_at: Sequence[datetime]) -> None:
+    def add_many(
+        self, records: Sequence[Mapping[str, Any]], observed_at: Sequence[datetime]
+    ) -> None:
         """Records and the moment each was seen."""
         self._records.extend(records)
         self._observed.extend(observed_at)
