@@ -32,6 +32,7 @@ excerpt of the body) and a hint saying what to do next. None ever holds the API 
 from __future__ import annotations
 
 import warnings
+from datetime import datetime
 from typing import ClassVar
 
 __all__ = [
@@ -149,9 +150,39 @@ class InvalidProspectId(KnockError, ValueError):
 
 
 class ProspectNotFound(KnockError, LookupError):
-    """Knock has no prospect with this id (``CORE_API_GET_PROSPECT_FAIL``)."""
+    """Knock has no prospect with this id (``CORE_API_GET_PROSPECT_FAIL``).
+
+    Parameters
+    ----------
+    message, prospect_id, status_code, knock_error_code, server_message, hint
+        As for :class:`KnockError`.
+    observed_at
+        When Knock said so: the answer's ``Date`` header (the server's clock), when it sent
+        one. A history records the prospect as gone at that moment.
+    """
 
     code = "not_found"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        observed_at: datetime | None = None,
+        prospect_id: str | None = None,
+        status_code: int | None = None,
+        knock_error_code: str | None = None,
+        server_message: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.observed_at = observed_at
+        super().__init__(
+            message,
+            prospect_id=prospect_id,
+            status_code=status_code,
+            knock_error_code=knock_error_code,
+            server_message=server_message,
+            hint=hint,
+        )
 
 
 class AuthenticationError(KnockError, PermissionError):

@@ -45,6 +45,11 @@ class FetchCounts:
     stale: int = 0
     failed: int = 0
     invalid: int = 0
+    #: Of the fetched, how many replaced a cached copy, and how many of those were the same.
+    refreshed: int = 0
+    unchanged: int = 0
+    #: Cached copies served because the refresh policy did not find them due.
+    not_due: int = 0
 
     def add(self, source: str) -> None:
         """Count one record by where it came from (``cache``, ``network`` or ``stale``)."""
@@ -106,6 +111,9 @@ class Batch:
     window
         Most ids submitted and not yet handled; ``WINDOW_PER_WORKER * max_workers`` by
         default.
+    on_settled
+        Called in the main thread as each id finishes, with the id and either what was
+        fetched or the error (a history records here); what it raises stops the batch.
 
     Attributes
     ----------
@@ -121,8 +129,10 @@ class Batch:
         progress: Progress,
         counts: FetchCounts,
         window: int | None = None,
+        on_settled: Callable[[str, Fetched | None, KnockError | None], None] | None = None,
     ) -> None:
         self._fetch_one = fetch_one
+        self._on_settled = on_settled
         self.max_workers = max_workers
         self.window = window or WINDOW_PER_WORKER * max_workers
         self.progress = progress
@@ -189,7 +199,11 @@ class Batch:
         except KnockError as error:
             self.failures[prospect_id] = error
             self.counts.failed += 1
+            if self._on_settled is not None:
+                self._on_settled(prospect_id, None, error)
         else:
             self.records[prospect_id] = fetched.record
             self.counts.add(fetched.source)
+            if self._on_settled is not None:
+                self._on_settled(prospect_id, fetched, None)
         self.progress.advance(1, self.counts)

@@ -10,7 +10,9 @@ last observation of each prospect up to a moment.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +42,7 @@ __all__ = [
     "VERSION_COLUMNS",
     "VersionIndex",
     "as_of",
+    "last_rows",
     "load",
     "observations",
     "versions",
@@ -63,7 +66,10 @@ def load(chunks: Sequence[Chunk], pii: str, *, columns: Sequence[str] | None = N
     schema = stored_schema(pii)
     if columns is not None:
         schema = pa.schema([schema.field(name) for name in columns])
-    tables = [_read_chunk(chunk, pii, schema) for chunk in chunks]
+    # One file per thread, each read single-threaded: pyarrow's own column threads fight
+    # each other on a busy machine, while files read side by side do not.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        tables = list(pool.map(lambda chunk: _read_chunk(chunk, pii, schema), chunks))
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
@@ -94,7 +100,7 @@ def _read_chunk(chunk: Chunk, pii: str, schema: pa.Schema) -> pa.Table:
             f"its columns are not those of this folder (kept with pii={pii!r})",
         )
     try:
-        table = parquet.read(columns=schema.names)
+        table = parquet.read(columns=schema.names, use_threads=False)
     except (pa.ArrowException, OSError) as error:
         raise _not_a_chunk(path, f"it is corrupt ({_reason(error)})") from None
     return table.replace_schema_metadata(None)
@@ -183,18 +189,26 @@ def as_of(table: pa.Table, moment: datetime, pii: str) -> pd.DataFrame:
     if len(seen) < table.num_rows:
         table = table.take(pa.array(seen))
         moments = moments[seen]
-    n = table.num_rows
-    if n == 0:
+    if table.num_rows == 0:
         return _frame(table, pii, extra=(OBSERVED_AT,))
+    rows = last_rows(table, moments)
+    gone = table.column(GONE).take(pa.array(rows)).to_numpy(zero_copy_only=False)
+    return _frame(table.take(pa.array(rows[~gone])), pii, extra=(OBSERVED_AT,))
+
+
+def last_rows(table: pa.Table, moments: np.ndarray | None = None) -> np.ndarray:
+    """The row of each prospect's last observation, in prospect id order (``prospect_id``
+    and ``observed_at`` are read)."""
+    if table.num_rows == 0:
+        return np.empty(0, dtype=np.int64)
+    moments = _moments(table) if moments is None else moments
     codes = _prospect_codes(table)
     order = np.lexsort((moments, codes))
     codes = codes[order]
-    last = np.empty(n, dtype=bool)
+    last = np.empty(len(codes), dtype=bool)
     last[-1] = True
     np.not_equal(codes[1:], codes[:-1], out=last[:-1])
-    rows = order[last]
-    gone = table.column(GONE).take(pa.array(rows)).to_numpy(zero_copy_only=False)
-    return _frame(table.take(pa.array(rows[~gone])), pii, extra=(OBSERVED_AT,))
+    return order[last]
 
 
 # -- helpers -------------------------------------------------------------------------------

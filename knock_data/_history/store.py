@@ -15,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from knock_data._exceptions import ConfigurationError, HistoryError, RecordError
+from knock_data._frame.arrow import column_from_arrow
 from knock_data._frame.export import PII_CHOICES
 from knock_data._history import reading
 from knock_data._history.folder import Folder
@@ -144,15 +146,8 @@ class History:
         """
         rows = list(getattr(records, "records", records))
         moments = _moments(observed_at, len(rows))
-        for position, record in enumerate(rows):
-            if not isinstance(record, Mapping) or record.get("prospectId") in (None, ""):
-                raise RecordError(
-                    f"The record at position {position} has no prospectId: a history "
-                    "keeps observations of prospects by their id.",
-                    position=position,
-                    field="prospectId",
-                    hint="Pass Get Prospect records, as KnockClient returns them.",
-                )
+        if not (set(map(type, rows)) <= {dict} and all(map(_has_id, rows))):
+            _refuse_records(rows)
         writer = self.open_run(api_key=api_key)
         writer.add_many(rows, moments)
         writer.close()
@@ -263,6 +258,24 @@ class History:
         when = parse_moment(moment)
         return reading.as_of(self._load(until=when), when, self.pii)
 
+    def last_observed(self) -> pd.Series:
+        """When each prospect was last observed (a "does not exist" answer included).
+
+        Returns
+        -------
+        pandas.Series
+            ``observed_at`` (``datetime64[us, UTC]``) indexed by ``prospect_id``, sorted.
+        """
+        table = self._load(columns=("prospect_id", "observed_at"))
+        rows = pa.array(reading.last_rows(table))
+        ids = table.column("prospect_id").take(rows).to_pylist()
+        moments = table.column("observed_at").take(rows)
+        return pd.Series(
+            column_from_arrow("timestamp", moments),
+            index=pd.Index(ids, dtype="string[pyarrow]", name="prospect_id"),
+            name="observed_at",
+        )
+
     def info(self) -> HistoryInfo:
         """What the history holds: runs, prospects, versions, first and last observation."""
         size = self._folder.size_bytes() if self._folder.manifest() else 0
@@ -313,6 +326,23 @@ class HistoryInfo:
             f"Size: {self.size_bytes / 1e6:.1f} MB",
         ]
         return "\n".join(lines)
+
+
+def _has_id(record: dict[str, Any]) -> bool:
+    return record.get("prospectId") not in (None, "")
+
+
+def _refuse_records(rows: list[Any]) -> None:
+    """Raise the RecordError for the first item that is not a record with an id."""
+    for position, record in enumerate(rows):
+        if not isinstance(record, Mapping) or record.get("prospectId") in (None, ""):
+            raise RecordError(
+                f"The record at position {position} has no prospectId: a history "
+                "keeps observations of prospects by their id.",
+                position=position,
+                field="prospectId",
+                hint="Pass Get Prospect records, as KnockClient returns them.",
+            )
 
 
 def _moments(observed_at: Any, n: int) -> list[datetime]:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from knock_data._frame import to_frame
@@ -127,13 +128,13 @@ class RunWriter:
             return
         table = self._table()
         if self.run_id is None or self.day is None:
-            first = min(table.column("observed_at").to_pylist())
+            first = pc.min(table.column("observed_at")).as_py()
             self.run_id = new_run_id(first)
             self.day = f"{first.astimezone(UTC):%Y-%m-%d}"
         table = table.set_column(
             table.schema.get_field_index("run_id"),
             self._schema.field("run_id"),
-            pa.array([self.run_id] * table.num_rows, type=pa.string()),
+            pa.repeat(pa.scalar(self.run_id, pa.string()), table.num_rows),
         )
 
         def write(file: IO[bytes]) -> None:
@@ -162,10 +163,8 @@ class RunWriter:
             prospects = frame_to_arrow(frame, self._columns)
             flags = pa.array([gone] * len(frame), type=pa.bool_())
             extra = {
-                "observed_at": pa.array(
-                    [_utc(moment) for moment in observed], type=pa.timestamp("us", tz="UTC")
-                ),
-                "run_id": pa.array([""] * len(frame), type=pa.string()),
+                "observed_at": _moments_array(observed),
+                "run_id": pa.repeat(pa.scalar("", pa.string()), len(frame)),
                 "row_hash": row_hashes(prospects, flags),
                 "gone": flags,
             }
@@ -174,7 +173,13 @@ class RunWriter:
         return pa.concat_tables(tables) if len(tables) > 1 else tables[0]
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"observed_at must be tz-aware, got {moment!r}")
-    return moment.astimezone(UTC)
+def _moments_array(moments: Sequence[datetime]) -> pa.Array:
+    """The moments as ``timestamp[us, UTC]``; a run's are mostly one moment, converted once."""
+    distinct = set(moments)
+    for moment in distinct:
+        if moment.tzinfo is None:
+            raise ValueError(f"observed_at must be tz-aware, got {moment!r}")
+    kind = pa.timestamp("us", tz="UTC")
+    if len(distinct) == 1:
+        return pa.repeat(pa.scalar(next(iter(distinct)).astimezone(UTC), kind), len(moments))
+    return pa.array([moment.astimezone(UTC) for moment in moments], type=kind)
