@@ -6,7 +6,8 @@ and export spreadsheet-safe CSV.
 
 Importing the package has no side effects: it creates no directory, opens no database,
 starts no thread and imports neither matplotlib nor ipywidgets. Names are loaded from their
-private modules on first use.
+private modules on first use, and every public class shows as ``knock_data.<name>`` in
+reprs, ``help()`` and tracebacks, never as its private module.
 
 Examples
 --------
@@ -37,8 +38,6 @@ from knock_data._exceptions import (
     ServerError,
     Timeout,
 )
-
-__version__ = "0.1.0"
 
 # name -> private module that defines it; imported on first attribute access so that the
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
@@ -133,6 +132,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    __version__: str
+
     from knock_data import sandbox
     from knock_data._analysis import (
         DEFAULT_STAGES,
@@ -170,15 +171,51 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._history.store import History
 
 
+def _show_as_public(value: Any) -> Any:
+    """Make a public class from a private module show as ``knock_data.<name>``.
+
+    As httpx does: reprs (``<class 'knock_data.KnockClient'>``), ``help()``, pickles and
+    tracebacks (``knock_data.ProspectNotFound: ...``) then name the public path, which
+    keeps working when the private modules move. Functions are left alone: their reprs and
+    tracebacks name no module, and doctest finds a function's examples by its
+    ``__module__``. Finding a class's examples needs the finder in tests/unit/test_examples.
+    """
+    if isinstance(value, type) and value.__module__.startswith(f"{__name__}._"):
+        value.__module__ = __name__
+    return value
+
+
+def _installed_version() -> str:
+    """pyproject.toml's version, from the installed package's metadata (written there only).
+
+    Read on first use: importlib.metadata costs about 20 ms to import.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("knock-data")
+    except PackageNotFoundError:  # pragma: no cover - imported from a tree not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = _installed_version()
+        return globals()[name]
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'knock_data' has no attribute {name!r}")
     module = importlib.import_module(module_name)
     value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
-    globals()[name] = value
+    globals()[name] = _show_as_public(value)
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# The names imported eagerly (the exceptions) show as knock_data.<name> from the start.
+for _name in set(__all__) & set(globals()):
+    _show_as_public(globals()[_name])
+del _name

@@ -353,7 +353,7 @@ def test_many_requests_share_one_keep_alive_connection(sandbox: SandboxServer) -
     try:
         conn.connect()
         first_socket = conn.sock
-        statuses = Counter()
+        statuses: Counter[int] = Counter()
         for i, prospect_id in enumerate(sandbox.prospect_ids[:150]):
             path = f"/prospect/{prospect_id}" if i % 10 else "/prospect/0"  # errors too
             reply = call(sandbox, path, conn=conn)

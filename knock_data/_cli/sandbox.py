@@ -1,11 +1,4 @@
-"""The ``knock-data`` command line.
-
-One subcommand per job (``knock-data sandbox``; others join the same way). Each has an
-``_add_<name>(commands)`` function that declares its arguments and sets ``handler`` to the
-function that runs it; :data:`_COMMANDS` lists them and :func:`main` parses and dispatches.
-Handlers return the exit status; a :class:`~knock_data.KnockError` becomes a one-paragraph
-message on standard error and exit status 1, never a traceback.
-"""
+"""``knock-data sandbox``: serve synthetic prospects on this machine until Ctrl-C or ``kill``."""
 
 from __future__ import annotations
 
@@ -14,63 +7,12 @@ import contextlib
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from types import FrameType
-from typing import Any
 
-from knock_data import __version__
-from knock_data._cli_args import port, positive_int, seconds, share
-from knock_data._cli_fetch import add_cache, add_fetch
-from knock_data._exceptions import KnockError
+from knock_data._cli.args import Commands, port, positive_int, seconds, share
 
-__all__ = ["main"]
-
-_Commands = Any  # argparse's private _SubParsersAction, returned by add_subparsers()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``knock-data`` command line and return its exit status.
-
-    Parameters
-    ----------
-    argv
-        The arguments after the program name; ``sys.argv[1:]`` when None.
-
-    Returns
-    -------
-    int
-        0 on success, 1 when the job failed (the reason is on standard error). Usage
-        errors exit with status 2 through :class:`SystemExit`, as argparse does.
-
-    Examples
-    --------
-    >>> main(["sandbox", "--port", "0", "--prospects", "100"])  # doctest: +SKIP
-    Knock sandbox: 100 synthetic prospects (seed 2021)
-    ...
-    """
-    parser = _build_parser()
-    args = parser.parse_args(argv)
-    try:
-        status: int = args.handler(args)
-    except KnockError as error:
-        print(f"knock-data {args.command}: {error}", file=sys.stderr)
-        return 1
-    return status
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="knock-data",
-        description="Knock Get Prospect API data for leasing-lead analysts.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True, title="commands"
-    )
-    for add in _COMMANDS:
-        add(commands)
-    return parser
+__all__ = ["add_sandbox"]
 
 
 # -- knock-data sandbox -------------------------------------------------------------------
@@ -78,7 +20,8 @@ def _build_parser() -> argparse.ArgumentParser:
 _SANDBOX_PORT = 8000
 
 
-def _add_sandbox(commands: _Commands) -> None:
+def add_sandbox(commands: Commands) -> None:
+    """Declare ``knock-data sandbox [--port N] [--prospects N] ...``."""
     from knock_data.sandbox._data import DEFAULT_SEED
 
     parser = commands.add_parser(
@@ -236,50 +179,3 @@ def _interrupt_on_sigterm() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-# -- knock-data demo ----------------------------------------------------------------------
-
-
-def _add_demo(commands: _Commands) -> None:
-    from knock_data._demo import DEFAULT_IDS, DEFAULT_OUT
-
-    parser = commands.add_parser(
-        "demo",
-        help="fetch the sample ids, write CSV, tables and charts (sandbox unless a key is set)",
-        description=(
-            "Fetch every id in IDS_FILE, write prospects.csv and fetch_errors.csv to the output "
-            "folder, print the status, source, consent and funnel tables and write the charts "
-            "as PNG files. Without $KNOCK_API_KEY it runs on the built-in sandbox."
-        ),
-    )
-    parser.add_argument(
-        "ids_file",
-        metavar="IDS_FILE",
-        nargs="?",
-        type=Path,
-        default=DEFAULT_IDS,
-        help="file of prospect ids (default: %(default)s)",
-    )
-    parser.add_argument(
-        "-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)"
-    )
-    parser.add_argument(
-        "--workers", type=positive_int, default=8, help="concurrent requests (default: 8)"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.set_defaults(handler=_run_demo)
-
-
-def _run_demo(args: argparse.Namespace) -> int:
-    from knock_data._demo import run_demo
-
-    run_demo(args.ids_file, args.out, workers=args.workers, progress=not args.no_progress)
-    return 0
-
-
-_COMMANDS: list[Callable[[_Commands], None]] = [_add_sandbox, _add_demo, add_fetch, add_cache]
-
-
-if __name__ == "__main__":  # pragma: no cover - python -m knock_data._cli
-    raise SystemExit(main())
