@@ -30,7 +30,7 @@ __all__ = ["FETCHED_AT", "RefreshPolicy"]
 FETCHED_AT = "fetched_at"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class RefreshPolicy:
     """How old a cached copy may get before ``refresh="due"`` fetches it again.
 
@@ -81,15 +81,30 @@ class RefreshPolicy:
     [1, 14, 28, 1]
     """
 
-    active: timedelta = timedelta(days=1)
-    dormant: timedelta = timedelta(days=14)
-    closed: timedelta = timedelta(days=28)
-    recent: timedelta = timedelta(days=14)
-    dormant_after: timedelta = DORMANT_AFTER
+    active: timedelta
+    dormant: timedelta
+    closed: timedelta
+    recent: timedelta
+    dormant_after: timedelta
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        active: timedelta | float = timedelta(days=1),
+        dormant: timedelta | float = timedelta(days=14),
+        closed: timedelta | float = timedelta(days=28),
+        recent: timedelta | float = timedelta(days=14),
+        dormant_after: timedelta | float = DORMANT_AFTER,
+    ) -> None:
+        given = {
+            "active": active,
+            "dormant": dormant,
+            "closed": closed,
+            "recent": recent,
+            "dormant_after": dormant_after,
+        }
         for field in fields(self):
-            object.__setattr__(self, field.name, _duration(getattr(self, field.name), field.name))
+            object.__setattr__(self, field.name, _duration(given[field.name], field.name))
 
     @property
     def longest(self) -> timedelta:
