@@ -118,7 +118,8 @@ class Folder:
         if self.path.exists() and not self.path.is_dir():
             raise HistoryError(
                 f"{self.path} is a file, not a history folder.",
-                hint="Give History() a folder: a new one is created on the first append.",
+                hint="A history is a folder: name a new one (created on the first append) "
+                "or an existing history.",
             )
         data = self._read_json(self.path / MANIFEST)
         if data is None:
@@ -128,8 +129,8 @@ class Folder:
                         raise HistoryError(
                             f"{self.path} is not a knock-data history: it holds {entry.name} "
                             f"but no {MANIFEST}.",
-                            hint="Give History() an empty or new folder, or the folder of an "
-                            "existing history.",
+                            hint="Use an empty or new folder for a history, or the folder "
+                            "of an existing one.",
                         )
             return None
         try:

@@ -313,7 +313,7 @@ class HistoryInfo:
     def __str__(self) -> str:
         lines = [f"History: {self.path}"]
         if not self.observations:
-            lines.append("No observations yet.")
+            lines.append("No observations yet (knock-data fetch --history DIR records some).")
             return "\n".join(lines)
         lines += [
             f"Runs: {self.runs:,}",
