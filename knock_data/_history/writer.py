@@ -63,7 +63,7 @@ class RunWriter:
     pii
         The folder's personal-data rule.
     chunk_rows, chunk_seconds
-        When a chunk is written.
+        When a chunk is written (default :data:`CHUNK_ROWS` and :data:`CHUNK_SECONDS`).
     """
 
     def __init__(
@@ -71,13 +71,13 @@ class RunWriter:
         folder: Folder,
         pii: str,
         *,
-        chunk_rows: int = CHUNK_ROWS,
-        chunk_seconds: float = CHUNK_SECONDS,
+        chunk_rows: int | None = None,
+        chunk_seconds: float | None = None,
     ) -> None:
         self.folder = folder
         self.pii = pii
-        self.chunk_rows = chunk_rows
-        self.chunk_seconds = chunk_seconds
+        self.chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
+        self.chunk_seconds = CHUNK_SECONDS if chunk_seconds is None else chunk_seconds
         self.run_id: str | None = None
         self.day: str | None = None
         self.written = 0
