@@ -44,6 +44,7 @@ __all__ = [
     "as_of",
     "last_rows",
     "load",
+    "load_each",
     "observations",
     "versions",
     "versions_index",
@@ -63,16 +64,29 @@ def load(chunks: Sequence[Chunk], pii: str, *, columns: Sequence[str] | None = N
     HistoryError
         A chunk is not a knock-data snapshot of this folder, or is corrupt.
     """
-    schema = stored_schema(pii)
-    if columns is not None:
-        schema = pa.schema([schema.field(name) for name in columns])
-    # One file per thread, each read single-threaded: pyarrow's own column threads fight
-    # each other on a busy machine, while files read side by side do not.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        tables = list(pool.map(lambda chunk: _read_chunk(chunk, pii, schema), chunks))
+    schema = _schema(pii, columns)
+    tables = load_each(chunks, pii, columns=columns)
     if not tables:
         return schema.empty_table()
     return pa.concat_tables(tables)
+
+
+def load_each(
+    chunks: Sequence[Chunk], pii: str, *, columns: Sequence[str] | None = None
+) -> list[pa.Table]:
+    """Each chunk's rows, one table per chunk (checked as :func:`load` checks them)."""
+    schema = _schema(pii, columns)
+    # One file per thread, each read single-threaded: pyarrow's own column threads fight
+    # each other on a busy machine, while files read side by side do not.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda chunk: _read_chunk(chunk, pii, schema), chunks))
+
+
+def _schema(pii: str, columns: Sequence[str] | None) -> pa.Schema:
+    schema = stored_schema(pii)
+    if columns is None:
+        return schema
+    return pa.schema([schema.field(name) for name in columns])
 
 
 def _read_chunk(chunk: Chunk, pii: str, schema: pa.Schema) -> pa.Table:
@@ -181,19 +195,38 @@ def versions(table: pa.Table, pii: str) -> pd.DataFrame:
     return _frame(table.take(pa.array(index.rows)), pii, extra=(GONE,), times=times)
 
 
-def as_of(table: pa.Table, moment: datetime, pii: str) -> pd.DataFrame:
-    """Each prospect's last observation at or before ``moment``, gone ones left out."""
+def as_of(chunks: Sequence[Chunk], moment: datetime, pii: str) -> pd.DataFrame:
+    """Each prospect's last observation at or before ``moment``, gone ones left out.
+
+    Two passes: the keys (``prospect_id``, ``observed_at``, ``gone``) of every chunk say which
+    rows are wanted; then only the chunks holding one are read whole. After full refreshes
+    that is a single chunk's worth of files, whatever the length of the history.
+    """
+    keys = load_each(chunks, pii, columns=(PROSPECT_ID, OBSERVED_AT, GONE))
+    table = (
+        pa.concat_tables(keys)
+        if keys
+        else _schema(pii, (PROSPECT_ID, OBSERVED_AT, GONE)).empty_table()
+    )
     moments = _moments(table)
-    limit = _microseconds(moment)
-    seen = np.flatnonzero(moments <= limit)
-    if len(seen) < table.num_rows:
-        table = table.take(pa.array(seen))
-        moments = moments[seen]
-    if table.num_rows == 0:
-        return _frame(table, pii, extra=(OBSERVED_AT,))
-    rows = last_rows(table, moments)
+    seen = np.flatnonzero(moments <= _microseconds(moment))
+    if len(seen) == 0:
+        return _frame(stored_schema(pii).empty_table(), pii, extra=(OBSERVED_AT,))
+    rows = seen[last_rows(table.take(pa.array(seen)), moments[seen])]
     gone = table.column(GONE).take(pa.array(rows)).to_numpy(zero_copy_only=False)
-    return _frame(table.take(pa.array(rows[~gone])), pii, extra=(OBSERVED_AT,))
+    rows = rows[~gone]  # in prospect id order
+    offsets = np.cumsum([0, *(key.num_rows for key in keys)])
+    owner = np.searchsorted(offsets, rows, side="right") - 1
+    by_chunk = np.argsort(owner, kind="stable")
+    wanted = sorted(set(owner.tolist()))
+    whole = dict(zip(wanted, load_each([chunks[i] for i in wanted], pii), strict=True))
+    parts = [
+        whole[i].take(pa.array(rows[by_chunk][owner[by_chunk] == i] - offsets[i])) for i in wanted
+    ]
+    taken = pa.concat_tables(parts).combine_chunks() if parts else stored_schema(pii).empty_table()
+    back = np.empty(len(by_chunk), dtype=np.int64)
+    back[by_chunk] = np.arange(len(by_chunk))
+    return _frame(taken.take(pa.array(back)), pii, extra=(OBSERVED_AT,))
 
 
 def last_rows(table: pa.Table, moments: np.ndarray | None = None) -> np.ndarray:

@@ -21,7 +21,7 @@ from knock_data._exceptions import ConfigurationError, HistoryError, RecordError
 from knock_data._frame.arrow import column_from_arrow
 from knock_data._frame.export import PII_CHOICES
 from knock_data._history import reading
-from knock_data._history.folder import Folder
+from knock_data._history.folder import Chunk, Folder
 from knock_data._history.moments import parse_moment
 from knock_data._history.writer import RunWriter
 
@@ -168,16 +168,18 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _load(self, *, until: datetime | None = None, columns: Sequence[str] | None = None) -> Any:
-        manifest = self._folder.manifest()
-        if manifest is None:
-            return reading.load([], self.pii, columns=columns)
+    def _chunks(self, *, until: datetime | None = None) -> list[Chunk]:
+        if self._folder.manifest() is None:
+            return []
         chunks = self._folder.chunks()
         if until is not None:
             # A run's chunks sit under the day it started, so later days hold nothing older.
             last_day = f"{until.astimezone(UTC):%Y-%m-%d}"
             chunks = [chunk for chunk in chunks if chunk.day <= last_day]
-        return reading.load(chunks, manifest.pii, columns=columns)
+        return chunks
+
+    def _load(self, *, columns: Sequence[str] | None = None) -> Any:
+        return reading.load(self._chunks(), self.pii, columns=columns)
 
     def observations(self) -> pd.DataFrame:
         """Every observation: one row per prospect per time it was seen.
@@ -256,7 +258,7 @@ class History:
             yet, or gone by then, are left out.
         """
         when = parse_moment(moment)
-        return reading.as_of(self._load(until=when), when, self.pii)
+        return reading.as_of(self._chunks(until=when), when, self.pii)
 
     def last_observed(self) -> pd.Series:
         """When each prospect was last observed (a "does not exist" answer included).
