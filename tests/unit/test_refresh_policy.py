@@ -54,8 +54,8 @@ def test_a_copy_is_due_once_its_interval_has_passed() -> None:
         [
             {"fetched_at": "2021-11-01T00:00:01Z"},  # active, 23:59:59 old
             {"fetched_at": "2021-11-01T00:00:00Z"},  # active, exactly a day old: due
-            {"updated_at": "2021-09-01", "fetched_at": "2021-10-20"},  # dormant, 13 days
-            {"updated_at": "2021-09-01", "fetched_at": "2021-10-19"},  # dormant, 14 days
+            {"updated_at": "2021-08-01", "fetched_at": "2021-10-13"},  # dormant, 20 days
+            {"updated_at": "2021-08-01", "fetched_at": "2021-10-12"},  # dormant, 21 days
             {"status": "lost", "fetched_at": "2021-10-10"},  # closed, 23 days
             {"status": "lost", "fetched_at": "2021-10-05"},  # closed, 28 days
             {"status": "lost", "fetched_at": None},  # never fetched: always due
@@ -66,10 +66,10 @@ def test_a_copy_is_due_once_its_interval_has_passed() -> None:
 
 
 def test_dormancy_follows_the_lifecycle_threshold() -> None:
-    frame = copies([{"updated_at": "2021-10-10", "fetched_at": "2021-10-25"}])  # 23 days quiet
+    frame = copies([{"updated_at": "2021-09-10", "fetched_at": "2021-10-25"}])  # 53 days quiet
     assert kd.RefreshPolicy().due(frame, now=NOW).tolist() == [True]  # active: a day
-    stricter = kd.RefreshPolicy(dormant_after=timedelta(days=20))
-    assert stricter.due(frame, now=NOW).tolist() == [False]  # dormant: 14 days
+    stricter = kd.RefreshPolicy(dormant_after=kd.DORMANT_AFTER)
+    assert stricter.due(frame, now=NOW).tolist() == [False]  # dormant: 21 days
 
 
 def test_now_defaults_to_this_machines_clock() -> None:
@@ -80,11 +80,13 @@ def test_now_defaults_to_this_machines_clock() -> None:
 
 def test_defaults_and_longest() -> None:
     policy = kd.RefreshPolicy()
-    assert (policy.active, policy.dormant, policy.closed) == (
+    assert (policy.active, policy.dormant, policy.closed, policy.recent) == (
         timedelta(days=1),
-        timedelta(days=14),
+        timedelta(days=21),
         timedelta(days=28),
+        timedelta(days=14),
     )
+    assert policy.dormant_after == 2 * kd.DORMANT_AFTER
     assert policy.longest == timedelta(days=28)
     assert kd.RefreshPolicy(active=0.5).active == timedelta(hours=12)
 
