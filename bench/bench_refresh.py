@@ -64,7 +64,7 @@ def run(mode: bool | str, folder: Path) -> dict[str, Any]:
         ]
     observed = kd.History(folder / "history").observations()
     fetched: dict[str, np.ndarray] = {
-        pid: group.to_numpy(dtype="datetime64[us]")
+        str(pid): group.to_numpy(dtype="datetime64[us]")
         for pid, group in observed.groupby("prospect_id", observed=True)["observed_at"]
     }
     return {

@@ -25,7 +25,7 @@ from knock_data._fetch.responses import response_date
 if TYPE_CHECKING:
     from knock_data._fetch.cache import ProspectCache
 
-__all__ = ["Copy", "cached_copies"]
+__all__ = ["Copy", "cached_copies", "forget_copies"]
 
 _CHUNK = 500  # ids per SELECT, well under SQLite's 999 parameters
 
@@ -49,6 +49,37 @@ def cached_copies(
             for pid, value in fetched(base_url, scope, list(prospect_ids)).items()
         }
     return _from_responses(store, base_url, list(prospect_ids))
+
+
+def forget_copies(
+    store: ProspectCache, base_url: str, scope: str | None, prospect_ids: Iterable[str]
+) -> None:
+    """Drop the cached copies of prospects Knock says no longer exist, so that the cache
+    never serves one again: ``ProspectCache.forget`` when the cache has it, else the
+    requests-cache entries (``SQLiteDict.bulk_delete``) and their index rows."""
+    wanted = list(prospect_ids)
+    forget = getattr(store, "forget", None)
+    if forget is not None:
+        forget(base_url, scope, wanted)
+        return
+    from knock_data._fetch.cache import INDEX_TABLE
+
+    marks = ",".join("?" * len(wanted))
+    with store.responses.connection() as con, store.responses._lock:
+        keys = [
+            key
+            for (key,) in con.execute(
+                f"SELECT cache_key FROM {INDEX_TABLE} "
+                f"WHERE base_url = ? AND prospect_id IN ({marks})",
+                (base_url, *wanted),
+            )
+        ]
+    store.responses.bulk_delete(keys)
+    with store.responses.connection(commit=True) as con, store.responses._lock:
+        con.execute(
+            f"DELETE FROM {INDEX_TABLE} WHERE base_url = ? AND prospect_id IN ({marks})",
+            (base_url, *wanted),
+        )
 
 
 def _from_responses(store: ProspectCache, base_url: str, wanted: list[str]) -> dict[str, Copy]:
