@@ -45,7 +45,7 @@ def cached_copies(
     fetched = getattr(store, "fetched", None)
     if fetched is not None:  # the cache records fetch times itself
         return {
-            pid: value if isinstance(value, Copy) else Copy(*value)
+            pid: Copy(value.fetched_at, value.record)
             for pid, value in fetched(base_url, scope, list(prospect_ids)).items()
         }
     return _from_responses(store, base_url, list(prospect_ids))

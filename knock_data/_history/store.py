@@ -168,15 +168,10 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _chunks(self, *, until: datetime | None = None) -> list[Chunk]:
+    def _chunks(self) -> list[Chunk]:
         if self._folder.manifest() is None:
             return []
-        chunks = self._folder.chunks()
-        if until is not None:
-            # A run's chunks sit under the day it started, so later days hold nothing older.
-            last_day = f"{until.astimezone(UTC):%Y-%m-%d}"
-            chunks = [chunk for chunk in chunks if chunk.day <= last_day]
-        return chunks
+        return self._folder.chunks()
 
     def _load(self, *, columns: Sequence[str] | None = None) -> Any:
         return reading.load(self._chunks(), self.pii, columns=columns)
@@ -258,7 +253,7 @@ class History:
             yet, or gone by then, are left out.
         """
         when = parse_moment(moment)
-        return reading.as_of(self._chunks(until=when), when, self.pii)
+        return reading.as_of(self._chunks(), when, self.pii)
 
     def last_observed(self) -> pd.Series:
         """When each prospect was last observed (a "does not exist" answer included).
