@@ -14,8 +14,10 @@ fetching again. Modules, from the bottom up:
 - ``policy``: :class:`RefreshPolicy`, which copies are due, by the analysis layer's one
   definition of closed and dormant.
 
-It sits above the frame and analysis layers and below nothing: the fetch layer's client
-records into a history and asks a policy through the public names.
+It reads the frame layer (``to_frame``, the export's personal-data rules) and the analysis
+layer (the closed/dormant definition), never the fetch layer: the client records into a
+history and asks a policy through the public names and two duck-typed methods
+(``History.open_run``, ``RefreshPolicy.due``).
 """
 
 __all__: list[str] = []
