@@ -53,17 +53,26 @@ _LAZY: dict[str, str] = {
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
+    "export_excel": "knock_data._frame",
     "to_parquet": "knock_data._frame",
+    "with_names": "knock_data._frame",
     # analysis (pure functions)
     "DEFAULT_STAGES": "knock_data._analysis",
+    "compare_conversion": "knock_data._analysis",
+    "compare_periods": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
+    "demand_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
     "funnel": "knock_data._analysis",
+    "funnel_table": "knock_data._analysis",
     "leads_over_time": "knock_data._analysis",
     "normalize_status": "knock_data._analysis",
+    "possible_duplicates": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
+    "source_roi": "knock_data._analysis",
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
+    "wilson_interval": "knock_data._analysis",
     # where a lead stands: closed, dormant or active
     "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
     "DORMANT_AFTER": "knock_data._analysis.lifecycle",
@@ -72,11 +81,15 @@ _LAZY: dict[str, str] = {
     "is_dormant": "knock_data._analysis.lifecycle",
     "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
+    "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
+    "plot_demand": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
+    "plot_funnels": "knock_data._charts",
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
+    "report_table": "knock_data._charts",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
     # the embedded Knock sandbox server
@@ -108,27 +121,40 @@ __all__ = [
     "ServerError",
     "Timeout",
     "__version__",
+    "compare_conversion",
+    "compare_periods",
     "consent_breakdown",
+    "demand_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
+    "funnel_table",
     "is_closed",
     "is_dormant",
     "leads_over_time",
     "lifecycle_state",
     "normalize_status",
+    "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
+    "plot_funnels",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "possible_duplicates",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
+    "source_roi",
     "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
+    "wilson_interval",
+    "with_names",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -137,14 +163,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data import sandbox
     from knock_data._analysis import (
         DEFAULT_STAGES,
+        compare_conversion,
+        compare_periods,
         consent_breakdown,
+        demand_breakdown,
         filter_prospects,
         funnel,
+        funnel_table,
         leads_over_time,
         normalize_status,
+        possible_duplicates,
         source_breakdown,
+        source_roi,
         stage_of,
         status_breakdown,
+        wilson_interval,
     )
     from knock_data._analysis.lifecycle import (
         CLOSED_STATUSES,
@@ -155,18 +188,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         lifecycle_state,
     )
     from knock_data._charts import (
+        plot_comparison,
         plot_consent,
+        plot_demand,
         plot_funnel,
+        plot_funnels,
         plot_leads_over_time,
         plot_sources,
         plot_status,
+        report_table,
     )
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
     from knock_data._fetch.ids import read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
-    from knock_data._frame import export_csv, to_frame, to_parquet
+    from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
     from knock_data._history.policy import RefreshPolicy
     from knock_data._history.store import History
 

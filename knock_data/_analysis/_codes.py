@@ -87,10 +87,12 @@ def tidy(
     by_name: str | None,
     groups: pd.Index | None,
     extra: dict[str, Any] | None = None,
+    group_extra: dict[str, pd.Index] | None = None,
 ) -> pd.DataFrame:
     """A tidy count/share frame from a (groups, values) matrix.
 
-    ``extra`` adds text columns that belong to each value (a status's ``stage``).
+    ``extra`` adds text columns that belong to each value (a status's ``stage``),
+    ``group_extra`` columns that belong to each group (a community's name), after ``by``.
     """
     n_groups, n_values = counts.shape
     flat = counts.reshape(-1).astype(np.int64)
@@ -100,6 +102,8 @@ def tidy(
     data: dict[str, Any] = {}
     if by_name is not None and groups is not None:
         data[by_name] = groups.take(np.repeat(np.arange(n_groups), n_values))
+        for name, column in (group_extra or {}).items():
+            data[name] = column.take(np.repeat(np.arange(n_groups), n_values))
     taken = np.tile(np.arange(n_values), n_groups)
     data[values_name] = values.take(taken)
     for name, column in (extra or {}).items():

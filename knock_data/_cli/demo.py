@@ -142,7 +142,7 @@ def run_demo(
     from knock_data._analysis import filter_prospects
     from knock_data._cli.report import breakdown_tables, write_charts
     from knock_data._fetch.ids import read_ids
-    from knock_data._frame import export_csv
+    from knock_data._frame import export_csv, with_names
 
     out = out if out is not None else sys.stdout
     ids_path, out_path = Path(ids_file), Path(out_dir)
@@ -154,6 +154,10 @@ def run_demo(
 
     out_path.mkdir(parents=True, exist_ok=True)
     frame = result.frame
+    if not os.environ.get("KNOCK_API_KEY"):  # the sandbox's prospects: name them as it does
+        from knock_data.sandbox import naming_tables
+
+        frame = with_names(frame, **naming_tables())
     files = [out_path / "prospects.csv", out_path / "fetch_errors.csv"]
     export_csv(frame, files[0])
     export_csv(result.errors, files[1])

@@ -16,9 +16,10 @@ import pandas as pd
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
-__all__ = ["PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
+__all__ = ["DATETIME_CHOICES", "PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
 
-#: The accepted values of the ``pii`` option.
+#: The accepted values of ``export_csv``'s ``datetimes`` option.
+DATETIME_CHOICES: tuple[str, ...] = ("iso", "spreadsheet")
 
 _STRING = pd.StringDtype("pyarrow")
 
@@ -31,7 +32,13 @@ _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _NEUTRALISER = "'"
 
 
-def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "keep") -> Path:
+def export_csv(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    pii: str = "keep",
+    datetimes: str = "iso",
+) -> Path:
     """Write a prospect frame to a CSV that opens safely in Excel and LibreOffice.
 
     Parameters
@@ -44,6 +51,10 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     pii
         ``"keep"`` (default), ``"mask"`` or ``"drop"`` the personal-data columns (email,
         phone, first and last name, street address); see Notes.
+    datetimes
+        ``"iso"`` (default): timestamps in ISO 8601 with microseconds and offset, exact and
+        read back by any program. ``"spreadsheet"``: ``2021-10-14 18:10:34`` in UTC, which
+        LibreOffice and Excel import as date-times (whole seconds, no offset).
 
     Returns
     -------
@@ -53,10 +64,26 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     Raises
     ------
     knock_data.ConfigurationError
-        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, or ``datetimes`` not one
+        of ``"iso"``, ``"spreadsheet"``.
 
     Notes
     -----
+    For a spreadsheet, :func:`knock_data.export_excel` writes typed cells and needs no
+    import step. To open this CSV so that zips and phones stay text and timestamps become
+    dates, import it rather than double-click it:
+
+    - **LibreOffice Calc**: *File > Open*, then in the Text Import dialog choose Character
+      set *Unicode (UTF-8)*, separator *Comma*, tick *Detect special numbers*, and set the
+      ``zip`` and ``phone`` columns to *Text*. Headless: ``soffice --headless
+      --infilter="CSV:44,34,76,1,1/2/4/2/10/2,1033,false,true" --convert-to xlsx prospects.csv``
+      (76 is UTF-8, without which the header reads ``ï»¿prospect_id``; ``1/2/4/2/10/2`` makes
+      columns 1, 4 and 10 (``prospect_id``, ``phone``, ``zip`` in a frame from ``to_frame``)
+      text; ``true`` detects dates), with
+      ``datetimes="spreadsheet"`` so the timestamps are ones it detects.
+    - **Excel**: *Data > From Text/CSV* (it reads the byte-order mark as UTF-8), *Transform
+      Data*, then set ``zip`` and ``phone`` to *Text* and the timestamps to *Date/Time*.
+
     The CSV is for people and spreadsheets:
 
     - UTF-8 with a byte-order mark, so Excel reads accents right; comma separated, CRLF line
@@ -107,9 +134,16 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "'=." in text, "***@example.com" in text, "*********67" in text
     (True, True, True)
     """
+    if datetimes not in DATETIME_CHOICES:
+        choices = ", ".join(map(repr, DATETIME_CHOICES))
+        raise ConfigurationError(
+            f"datetimes={datetimes!r} is not a choice; use one of {choices}.",
+            hint="'iso' keeps the offset and microseconds; 'spreadsheet' writes "
+            "'2021-10-14 18:10:34' in UTC, which spreadsheets import as dates.",
+        )
     frame = apply_pii(_check_frame(df), pii)
     out = _target(path)
-    _spreadsheet_safe(frame).to_csv(
+    _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
     )
     return out
@@ -243,22 +277,26 @@ _MASKERS: dict[str, Callable[[str], str]] = {
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+def _spreadsheet_safe(df: pd.DataFrame, *, spreadsheet_dates: bool = False) -> pd.DataFrame:
     """Every column as the text or number the CSV should hold, formulas neutralised."""
     columns: dict[str, pd.Series] = {}
     for name, series in df.items():
-        columns[_neutralise_header(str(name))] = _csv_column(series)
+        columns[_neutralise_header(str(name))] = _csv_column(series, spreadsheet_dates)
     return pd.DataFrame(columns, index=df.index)
 
 
-def _csv_column(series: pd.Series) -> pd.Series:
+def _csv_column(series: pd.Series, spreadsheet_dates: bool = False) -> pd.Series:
     dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) and spreadsheet_dates:
+        utc = series.dt.tz_convert("UTC")
+        return utc.dt.strftime("%Y-%m-%d %H:%M:%S").astype(_STRING)
     if isinstance(dtype, pd.DatetimeTZDtype):
         text = series.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z").astype(_STRING)
         return text.str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     if pd.api.types.is_datetime64_dtype(dtype):
         days_only = (series.dropna() == series.dropna().dt.normalize()).all()
-        pattern = "%Y-%m-%d" if days_only else "%Y-%m-%dT%H:%M:%S.%f"
+        time_pattern = "%Y-%m-%d %H:%M:%S" if spreadsheet_dates else "%Y-%m-%dT%H:%M:%S.%f"
+        pattern = "%Y-%m-%d" if days_only else time_pattern
         return series.dt.strftime(pattern).astype(_STRING)
     if pd.api.types.is_bool_dtype(dtype):
         return series.astype("boolean").map({True: "True", False: "False"}).astype(_STRING)
