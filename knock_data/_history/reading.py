@@ -188,45 +188,63 @@ def versions_index(table: pa.Table) -> VersionIndex:
     return VersionIndex(order[starts], moments[starts], valid_to, changed_after, moments[ends])
 
 
-def versions(table: pa.Table, pii: str) -> pd.DataFrame:
-    """The SCD-2 view: one row per prospect per change of its row hash."""
-    index = versions_index(table)
+def versions(chunks: Sequence[Chunk], pii: str) -> pd.DataFrame:
+    """The SCD-2 view: one row per prospect per change of its row hash.
+
+    The keys (``prospect_id``, ``observed_at``, ``row_hash``) of every chunk say where each
+    version starts; then each chunk is read whole in turn and only those rows are kept, so
+    the whole history is never in memory at once.
+    """
+    keys = load_each(chunks, pii, columns=(PROSPECT_ID, OBSERVED_AT, ROW_HASH))
+    index = versions_index(_concat(keys, pii, (PROSPECT_ID, OBSERVED_AT, ROW_HASH)))
     times = {name: getattr(index, name) for name in VERSION_COLUMNS[:4]}
-    return _frame(table.take(pa.array(index.rows)), pii, extra=(GONE,), times=times)
+    rows = _take_rows(chunks, pii, [key.num_rows for key in keys], index.rows)
+    return _frame(rows, pii, extra=(GONE,), times=times)
 
 
 def as_of(chunks: Sequence[Chunk], moment: datetime, pii: str) -> pd.DataFrame:
     """Each prospect's last observation at or before ``moment``, gone ones left out.
 
-    Two passes: the keys (``prospect_id``, ``observed_at``, ``gone``) of every chunk say which
-    rows are wanted; then only the chunks holding one are read whole. After full refreshes
-    that is a single chunk's worth of files, whatever the length of the history.
+    Two passes, as :func:`versions`: the keys (``prospect_id``, ``observed_at``, ``gone``) of
+    every chunk say which rows are wanted; then only the chunks holding one are read whole.
+    After full refreshes that is one run's files, whatever the length of the history.
     """
     keys = load_each(chunks, pii, columns=(PROSPECT_ID, OBSERVED_AT, GONE))
-    table = (
-        pa.concat_tables(keys)
-        if keys
-        else _schema(pii, (PROSPECT_ID, OBSERVED_AT, GONE)).empty_table()
-    )
+    table = _concat(keys, pii, (PROSPECT_ID, OBSERVED_AT, GONE))
     moments = _moments(table)
     seen = np.flatnonzero(moments <= _microseconds(moment))
-    if len(seen) == 0:
-        return _frame(stored_schema(pii).empty_table(), pii, extra=(OBSERVED_AT,))
     rows = seen[last_rows(table.take(pa.array(seen)), moments[seen])]
     gone = table.column(GONE).take(pa.array(rows)).to_numpy(zero_copy_only=False)
-    rows = rows[~gone]  # in prospect id order
-    offsets = np.cumsum([0, *(key.num_rows for key in keys)])
+    rows = rows[~gone.astype(bool)]  # in prospect id order
+    taken = _take_rows(chunks, pii, [key.num_rows for key in keys], rows)
+    return _frame(taken, pii, extra=(OBSERVED_AT,))
+
+
+def _concat(tables: list[pa.Table], pii: str, columns: Sequence[str]) -> pa.Table:
+    return pa.concat_tables(tables) if tables else _schema(pii, columns).empty_table()
+
+
+def _take_rows(
+    chunks: Sequence[Chunk], pii: str, sizes: Sequence[int], rows: np.ndarray
+) -> pa.Table:
+    """The rows (numbered across the chunks, in the order given) of every column, read chunk
+    by chunk: each chunk holding a wanted row is read whole, its rows taken, and let go."""
+    if len(rows) == 0:
+        return stored_schema(pii).empty_table()
+    offsets = np.cumsum([0, *sizes])
     owner = np.searchsorted(offsets, rows, side="right") - 1
     by_chunk = np.argsort(owner, kind="stable")
-    wanted = sorted(set(owner.tolist()))
-    whole = dict(zip(wanted, load_each([chunks[i] for i in wanted], pii), strict=True))
-    parts = [
-        whole[i].take(pa.array(rows[by_chunk][owner[by_chunk] == i] - offsets[i])) for i in wanted
-    ]
-    taken = pa.concat_tables(parts).combine_chunks() if parts else stored_schema(pii).empty_table()
+    grouped, owners = rows[by_chunk], owner[by_chunk]
+    bounds = np.flatnonzero(np.diff(owners)) + 1
+    parts = []
+    for group in np.split(np.arange(len(grouped)), bounds):
+        index = int(owners[group[0]])
+        (whole,) = load_each([chunks[index]], pii)
+        parts.append(whole.take(pa.array(grouped[group] - offsets[index])))
+    taken = pa.concat_tables(parts).combine_chunks()
     back = np.empty(len(by_chunk), dtype=np.int64)
     back[by_chunk] = np.arange(len(by_chunk))
-    return _frame(taken.take(pa.array(back)), pii, extra=(OBSERVED_AT,))
+    return taken.take(pa.array(back))
 
 
 def last_rows(table: pa.Table, moments: np.ndarray | None = None) -> np.ndarray:

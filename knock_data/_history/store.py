@@ -235,7 +235,7 @@ class History:
         0    new 2021-11-02 00:00:00+00:00                       NaT
         1   open 2021-11-16 00:00:00+00:00 2021-11-09 00:00:00+00:00
         """
-        return reading.versions(self._load(), self.pii)
+        return reading.versions(self._chunks(), self.pii)
 
     def as_of(self, moment: datetime | date | str) -> pd.DataFrame:
         """The prospects as known at ``moment``: each one's last observation up to then.
