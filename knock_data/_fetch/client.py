@@ -149,12 +149,23 @@ class KnockClient:
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
         self._fetcher: Fetcher | None = None
         self._lock = threading.Lock()
-        import knock_data  # History and RefreshPolicy live in the layer above this one
+        if history is not None:
+            import knock_data  # History lives in the layer above this one
 
-        if history is not None and not isinstance(history, knock_data.History):
-            history = knock_data.History(history)
+            if not isinstance(history, knock_data.History):
+                history = knock_data.History(history)
         self.history = history
-        self.refresh_policy = refresh_policy or knock_data.RefreshPolicy()
+        self._refresh_policy = refresh_policy
+
+    @property
+    def refresh_policy(self) -> Any:
+        """The :class:`knock_data.RefreshPolicy` that ``refresh="due"`` follows (the default
+        one unless another was given)."""
+        if self._refresh_policy is None:
+            import knock_data  # RefreshPolicy lives in the layer above this one
+
+            self._refresh_policy = knock_data.RefreshPolicy()
+        return self._refresh_policy
 
     @property
     def base_url(self) -> str:
@@ -390,7 +401,7 @@ class KnockClient:
         from knock_data._fetch.cache import cache_errors
 
         with cache_errors(fetcher.store.db_path, "writing to"):
-            forget_copies(fetcher.store, self.base_url, None, [prospect_id])
+            forget_copies(fetcher.store, self.base_url, _scope(fetcher), [prospect_id])
 
     def _recorder(self) -> Recorder | None:
         if self.history is None:
@@ -407,7 +418,7 @@ class KnockClient:
         from knock_data._fetch.cache import cache_errors
 
         with cache_errors(fetcher.store.db_path, "reading"):
-            return cached_copies(fetcher.store, self.base_url, None, ids)
+            return cached_copies(fetcher.store, self.base_url, _scope(fetcher), ids)
 
     def _served_from_cache(
         self,
@@ -426,3 +437,10 @@ class KnockClient:
         if copies:
             return {pid: copy.record for pid, copy in copies.items()}
         return fetcher.lookup(ids)
+
+
+def _scope(fetcher: Fetcher) -> str | None:
+    """The key scope the fetcher's copies belong to, in a cache that keeps scopes (schema 2);
+    ``None`` in one that has none."""
+    scope = getattr(fetcher, "scope", None)
+    return scope if isinstance(scope, str) else None

@@ -122,16 +122,22 @@ class Folder:
                 "or an existing history.",
             )
         data = self._read_json(self.path / MANIFEST)
+        if data is None and self.path.is_dir():
+            names = sorted(
+                entry.name
+                for entry in self.path.iterdir()
+                if entry.name not in _LITTER and not _MANIFEST_TEMPORARY.fullmatch(entry.name)
+            )
+            if MANIFEST in names:  # another process created it a moment ago
+                data = self._read_json(self.path / MANIFEST)
+            elif names:
+                raise HistoryError(
+                    f"{self.path} is not a knock-data history: it holds {names[0]} "
+                    f"but no {MANIFEST}.",
+                    hint="Use an empty or new folder for a history, or the folder "
+                    "of an existing one.",
+                )
         if data is None:
-            if self.path.is_dir():
-                for entry in self.path.iterdir():
-                    if entry.name not in _LITTER and not _MANIFEST_TEMPORARY.fullmatch(entry.name):
-                        raise HistoryError(
-                            f"{self.path} is not a knock-data history: it holds {entry.name} "
-                            f"but no {MANIFEST}.",
-                            hint="Use an empty or new folder for a history, or the folder "
-                            "of an existing one.",
-                        )
             return None
         try:
             if data["format"] != FORMAT:
