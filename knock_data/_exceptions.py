@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AuthenticationError",
@@ -164,25 +164,10 @@ class ProspectNotFound(KnockError, LookupError):
     code = "not_found"
 
     def __init__(
-        self,
-        message: str,
-        *,
-        observed_at: datetime | None = None,
-        prospect_id: str | None = None,
-        status_code: int | None = None,
-        knock_error_code: str | None = None,
-        server_message: str | None = None,
-        hint: str | None = None,
+        self, message: str, *, observed_at: datetime | None = None, **context: Any
     ) -> None:
         self.observed_at = observed_at
-        super().__init__(
-            message,
-            prospect_id=prospect_id,
-            status_code=status_code,
-            knock_error_code=knock_error_code,
-            server_message=server_message,
-            hint=hint,
-        )
+        super().__init__(message, **context)
 
 
 class AuthenticationError(KnockError, PermissionError):
