@@ -37,6 +37,7 @@ from knock_data._exceptions import (
     RecordError,
     ServerError,
     Timeout,
+    WrongArgumentType,
 )
 
 # name -> private module that defines it; imported on first attribute access so that the
@@ -46,6 +47,7 @@ _LAZY: dict[str, str] = {
     "FetchResult": "knock_data._fetch.result",
     "KnockClient": "knock_data._fetch.client",
     "RetryPolicy": "knock_data._fetch.retry",
+    "IdList": "knock_data._fetch.ids",
     "read_ids": "knock_data._fetch.ids",
     # history: snapshots kept, versions over time, smart refresh
     "History": "knock_data._history.store",
@@ -109,6 +111,7 @@ __all__ = [
     "FetchResult",
     "History",
     "HistoryError",
+    "IdList",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
@@ -120,6 +123,7 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
     "__version__",
     "compare_conversion",
     "compare_periods",
@@ -200,7 +204,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
-    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.ids import IdList, read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names

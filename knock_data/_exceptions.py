@@ -10,8 +10,10 @@ with it::
     KnockError                                    error           the root
     ├── ConfigurationError (ValueError)           configuration   no key, unknown env, bad
     │   │                                                         option, unusable cache file
-    │   └── HistoryError                          history         a history folder that cannot
-    │                                                             be used as it is
+    │   ├── HistoryError                          history         a history folder that cannot
+    │   │                                                         be used as it is
+    │   └── WrongArgumentType (TypeError)         wrong_type      an argument of the wrong
+    │                                                             kind (a list for a frame)
     ├── InvalidProspectId (ValueError)            invalid_id      an id Knock would reject
     ├── ProspectNotFound (LookupError)            not_found       CORE_API_GET_PROSPECT_FAIL
     ├── AuthenticationError (PermissionError)     authentication  401/403: stops a whole batch
@@ -49,6 +51,7 @@ __all__ = [
     "RecordError",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
 ]
 
 
@@ -141,6 +144,14 @@ class HistoryError(ConfigurationError):
     The message names the file and what to do; nothing already in the history is lost."""
 
     code = "history"
+
+
+class WrongArgumentType(ConfigurationError, TypeError):
+    """An argument of the wrong kind: a list where a DataFrame is needed, a number for a
+    path. It is a ``TypeError`` (and, as a :class:`ConfigurationError`, a ``ValueError``), so
+    handlers of either keep working."""
+
+    code = "wrong_type"
 
 
 class InvalidProspectId(KnockError, ValueError):
@@ -262,6 +273,7 @@ for _class in (
     KnockError,
     ConfigurationError,
     HistoryError,
+    WrongArgumentType,
     InvalidProspectId,
     ProspectNotFound,
     AuthenticationError,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import is_missing
 
 __all__ = [
@@ -23,18 +23,25 @@ __all__ = [
     "factorize",
     "recode",
     "require_column",
+    "require_frame",
     "sort_order",
     "tidy",
 ]
 
 
-def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
-    """``df[name]``, or an error naming ``what`` needs it and the columns the frame has."""
+def require_frame(df: object, what: str) -> pd.DataFrame:
+    """``df``, or an error naming ``what`` needs a DataFrame."""
     if not isinstance(df, pd.DataFrame):
-        raise ConfigurationError(
+        raise WrongArgumentType(
             f"{what} needs a pandas DataFrame, got {type(df).__name__}.",
             hint="Build one with knock_data.to_frame(records).",
         )
+    return df
+
+
+def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
+    """``df[name]``, or an error naming ``what`` needs it and the columns the frame has."""
+    require_frame(df, what)
     if name not in df.columns:
         raise ConfigurationError(
             f"{what} needs a {name!r} column; the frame has {list(df.columns)}.",

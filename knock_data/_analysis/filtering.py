@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -12,8 +13,8 @@ import pandas as pd
 
 from knock_data._analysis._codes import factorize, require_column
 from knock_data._analysis.periods import created_utc, local_created, time_zone
-from knock_data._analysis.statuses import normalize_status
-from knock_data._exceptions import ConfigurationError
+from knock_data._analysis.statuses import DEFAULT_STAGES, KNOCK_STATUS_LABELS, normalize_status
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import (
     AGENT_USERNAME,
     COMMUNITY_ID,
@@ -60,7 +61,14 @@ def _bound(value: object, *, end: bool) -> tuple[pd.Timestamp, bool] | None:
     if isinstance(value, str) and _PARTIAL_DATE.match(value):
         # "2026", "2026-03" or "2026-03-15": the whole year, month or day, as pandas'
         # partial-string indexing reads them.
-        period = pd.Period(value.strip())
+        try:
+            period = pd.Period(value.strip())
+        except ValueError as exc:  # "2021-13", "2021-02-30": pandas' DateParseError
+            raise ConfigurationError(
+                f"created bound {value!r} is not a date ({exc}).",
+                hint="Use a year, a month or a day that exists, such as '2021', '2021-03' or "
+                "'2021-03-15'.",
+            ) from None
         if end:
             return (period + 1).start_time, True
         return period.start_time, False
@@ -87,6 +95,31 @@ def _later(bound: pd.Timestamp, other: pd.Timestamp) -> bool:
         return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
 
     return utc(bound) > utc(other)
+
+
+def _status_keys(wanted: list[Any], in_data: list[str | None]) -> set[str | None]:
+    """The normalised statuses asked for; a value that is neither a Knock status nor one in
+    the data is an error with the close matches (a stage name says which statuses reach it)."""
+    known = set(KNOCK_STATUS_LABELS) | {key for key in in_data if key is not None}
+    keys: set[str | None] = set()
+    for value in wanted:
+        key = normalize_status(value)
+        if key is not None and key not in known:
+            if key in DEFAULT_STAGES:
+                statuses = ", ".join(repr(s) for s in DEFAULT_STAGES[key])
+                raise ConfigurationError(
+                    f"statuses: {value!r} is a funnel stage, not a status.",
+                    hint=f"The statuses that reach it are {statuses}: pass those in statuses=, "
+                    "or compare stage_of(status) with it.",
+                )
+            close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
+            maybe = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            raise ConfigurationError(
+                f"statuses: {value!r} is neither a Knock status nor a status in the data.",
+                hint=f"{maybe}The statuses are {', '.join(sorted(known))}.",
+            )
+        keys.add(key)
+    return keys
 
 
 def filter_prospects(
@@ -118,7 +151,8 @@ def filter_prospects(
         ``None`` (the default) keeps all; an empty list keeps none.
     statuses
         Keep these statuses, however they are spelt (``"Applied (Leased)"`` matches
-        ``applied_leased``).
+        ``applied_leased``). A value that is neither a Knock status nor one in the data (a
+        typo, or a funnel stage such as ``"toured"``) is an error naming the close matches.
     created
         ``(start, end)``, both inclusive, either may be ``None``. Dates, timestamps or
         strings; a date-only string or ``datetime.date`` covers that whole day (``"2026-03"``
@@ -155,7 +189,7 @@ def filter_prospects(
     """
     what = "filter_prospects"
     if not isinstance(df, pd.DataFrame):
-        raise ConfigurationError(f"{what} needs a pandas DataFrame, got {type(df).__name__}.")
+        raise WrongArgumentType(f"{what} needs a pandas DataFrame, got {type(df).__name__}.")
     keep = np.ones(len(df), dtype=bool)
     if not include_deleted:
         keep &= ~require_column(df, IS_DELETED, what).fillna(False).to_numpy(dtype=bool)
@@ -171,9 +205,10 @@ def filter_prospects(
             keep &= _isin(require_column(df, column, what), wanted)
     wanted_status = _as_values(statuses, "statuses")
     if wanted_status is not None:
-        keys = {normalize_status(s) for s in wanted_status}
         codes, uniques = factorize(require_column(df, STATUS, what))
-        hit = np.array([normalize_status(v) in keys for v in uniques], dtype=bool)
+        in_data = [normalize_status(v) for v in uniques]
+        keys = _status_keys(wanted_status, in_data)
+        hit = np.array([key in keys for key in in_data], dtype=bool)
         keep &= hit[codes] if len(codes) else np.zeros(0, dtype=bool)
     if created is not None:
         if isinstance(created, str) or not isinstance(created, Sequence) or len(created) != 2:

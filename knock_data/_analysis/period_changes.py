@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis._codes import factorize, recode, sort_order
+from knock_data._analysis._codes import factorize, recode, require_frame, sort_order
 from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.periods import (
     PERIODS,
@@ -109,6 +109,7 @@ def compare_periods(
     1  2026-02      2    False         1       1              1.0
     2  2026-03      2     True         2       0              0.0
     """
+    require_frame(frame, "compare_periods")
     what = "compare_periods"
     period = period_name(freq)
     zone = time_zone(tz)

@@ -16,6 +16,7 @@ from knock_data._analysis import (
     source_breakdown,
     status_breakdown,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import chart_title, plural, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -29,10 +30,11 @@ __all__ = ["NO_SOURCE", "plot_consent", "plot_sources", "plot_status"]
 NO_SOURCE = missing_label(SOURCE_TITLE)
 
 
+@checks_frame_and_ax
 def plot_status(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -92,8 +94,9 @@ def plot_status(
     )
 
 
+@checks_frame_and_ax
 def plot_sources(
-    df: pd.DataFrame, ax: Axes | None = None, *, top: int = 12, title: str | None = None
+    df: pd.DataFrame, *, ax: Axes | None = None, top: int = 12, title: str | None = None
 ) -> Axes:
     """Leads per source: the ``top`` largest, then one "Other" bar for the rest.
 
@@ -157,10 +160,11 @@ def plot_sources(
     )
 
 
+@checks_frame_and_ax
 def plot_consent(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     by: str | None = None,
     tz: str | None = None,
     top: int = 10,

@@ -21,6 +21,7 @@ from knock_data._analysis import (
     funnel_table,
     wilson_interval,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -86,10 +87,11 @@ def _percent(ax: Axes, upper: float) -> None:
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}" if 0 <= x <= upper + 1e-9 else "")
 
 
+@checks_frame_and_ax
 def plot_comparison(
     data: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     by: str = "agent_username",
     stage: str = "leased",
     within: float | timedelta | None = None,
@@ -240,6 +242,7 @@ def _new_figure(fig: Figure | SubFigure | None, ncols: int, nrows: int, n_stages
     return plt.figure(figsize=(width, min(height, 16.0)), layout="constrained")
 
 
+@checks_frame_and_ax
 def plot_funnels(
     frame: pd.DataFrame,
     *,
@@ -368,11 +371,12 @@ def plot_funnels(
     return np.asarray(drawn, dtype=object)
 
 
+@checks_frame_and_ax
 def plot_demand(
     df: pd.DataFrame,
     field: str,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     bands: Any = None,
     tz: str | None = None,
     title: str | None = None,

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from knock_data._analysis import LOST, OTHER, funnel
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import chart_title, row_noun, short_label
 from knock_data._charts.colors import stage_color
@@ -17,10 +18,11 @@ from knock_data._charts.labels import value_label
 __all__ = ["plot_funnel"]
 
 
+@checks_frame_and_ax
 def plot_funnel(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
 ) -> Axes:

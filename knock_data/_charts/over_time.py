@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from knock_data._analysis import COMMUNITY_TIME, leads_over_time, period_name
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import count_axis, new_axes, no_data
 from knock_data._charts._text import chart_title, plural, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
@@ -35,10 +36,11 @@ _MIN_PERIODS_WIDE = 7
 _TICK_FORMATS = {"day": "%b %-d", "week": "%b %-d", "month": "%b %Y"}
 
 
+@checks_frame_and_ax
 def plot_leads_over_time(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     freq: str = "W",
     by: str | None = None,
     tz: str | None = None,

@@ -46,8 +46,8 @@ class Chart:
     title
         What a reader calls it (a tab, a caption, an error in its place).
     plot
-        The ``plot_*`` function: ``plot(df, ax=None, **options)`` returns the Axes (with
-        ``panels``, ``plot(df, fig=None, **options)`` returns an array of them).
+        The ``plot_*`` function: ``plot(df, *, ax=None, **options)`` returns the Axes (with
+        ``panels``, ``plot(df, *, fig=None, **options)`` returns an array of them).
     tab
         The dashboard tab it is shown on (tabs come in the order their first chart does);
         ``""`` for a chart the dashboard does not show.

@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from knock_data._charts.labels import label_of, value_label, value_names
+from knock_data._exceptions import WrongArgumentType
 from knock_data._schema import NAME_COLUMNS, STATUS, is_missing
 
 __all__ = ["report_table"]
@@ -51,6 +52,11 @@ def report_table(table: pd.DataFrame) -> pd.DataFrame:
     1         Yelp     1  25.0%
     2  (no source)     1  25.0%
     """
+    if not isinstance(table, pd.DataFrame):
+        raise WrongArgumentType(
+            f"report_table needs a pandas DataFrame, got {type(table).__name__}.",
+            hint="Pass a table from the analysis, such as kd.status_breakdown(df).",
+        )
     frame = table
     index_names = {str(name) for name in frame.index.names if name is not None}
     if index_names:

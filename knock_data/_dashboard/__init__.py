@@ -56,7 +56,7 @@ from knock_data._dashboard.summary import (
     summarise,
     summary_html,
 )
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._frame import PII_CHOICES
 from knock_data._schema import (
     AGENT_NAME,
@@ -207,9 +207,13 @@ class Dashboard:
         labels: Mapping[str, Mapping[Any, str]] | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
-            raise ConfigurationError(
+            raise WrongArgumentType(
                 f"Dashboard needs a pandas DataFrame, got {type(df).__name__}.",
                 hint="Pass a frame from knock_data.to_frame(...) or FetchResult.frame.",
+            )
+        if not isinstance(title, str):
+            raise WrongArgumentType(
+                f"title must be text, got {type(title).__name__} {title!r:.40}."
             )
         missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
         if missing:

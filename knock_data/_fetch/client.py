@@ -27,12 +27,17 @@ from typing import Any, Literal
 import requests
 from requests.adapters import BaseAdapter
 
-from knock_data._exceptions import ConfigurationError, KnockError, ProspectNotFound
-from knock_data._fetch.batch import Batch, FetchCounts, Progress
+from knock_data._exceptions import (
+    ConfigurationError,
+    KnockError,
+    ProspectNotFound,
+    WrongArgumentType,
+)
+from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
 from knock_data._fetch.copies import Copy, cached_copies, forget_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
-from knock_data._fetch.ids import normalize_id, normalize_ids
+from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
 from knock_data._fetch.recording import Recorder, due_ids
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
@@ -124,6 +129,7 @@ class KnockClient:
         refresh_policy: Any = None,
     ) -> None:
         self._connection = resolve_connection(api_key, env=env, base_url=base_url)
+        _check_types(max_workers=max_workers, rate_limit=rate_limit, timeout=timeout, cache=cache)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
         if rate_limit is not None and rate_limit <= 0:
@@ -300,8 +306,10 @@ class KnockClient:
         Parameters
         ----------
         ids
-            Prospect ids (see :func:`knock_data.read_ids`). Duplicates are fetched once;
-            invalid ids are reported in ``errors`` and never sent.
+            Prospect ids: what :func:`knock_data.read_ids` returns (its list, or its frame
+            with ``keep=True``), or any iterable of ids. Duplicates are fetched once;
+            invalid ids are reported in ``errors`` (at their line or row in the file read)
+            and never sent.
         progress
             Show a progress bar (notebook or terminal) with cached, fetched and failed counts.
         refresh
@@ -335,6 +343,12 @@ class KnockClient:
         HistoryError
             The history belongs to another key, holds a file knock-data did not write, or
             cannot be written (before anything is sent, or at the first chunk that fails).
+        ConnectionFailed
+            When the first 20 requests all fail to connect (nothing listens at
+            ``base_url``, or its host name does not resolve): the batch stops at once.
+            Connection failures after a request reached the server are per-id errors.
+        WrongArgumentType
+            When ``ids`` is not a list of ids (one id, a dict, a whole table).
 
         Examples
         --------
@@ -351,7 +365,7 @@ class KnockClient:
                 hint="False serves cached copies, True fetches everything again, 'due' only "
                 "what the refresh policy says is due.",
             )
-        normalized = normalize_ids(ids)
+        normalized = normalize_ids(ids, origin=origin_of(ids))
         counts = FetchCounts(invalid=len(normalized.invalid))
         total = len(normalized.ids) + len(normalized.invalid)
         fetcher = self._open()  # an unusable cache file fails here, before any bar is shown
@@ -367,8 +381,12 @@ class KnockClient:
                     counts.not_due = len(cached)
                 bar.advance(counts.cached + counts.invalid, counts)
 
+                watch = ServerWatch(self.base_url)
+
                 def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
-                    return fetcher.fetch(pid, refresh=bool(refresh), cancel=cancel)
+                    return fetcher.fetch(
+                        pid, refresh=bool(refresh), cancel=cancel, on_attempt=watch.record
+                    )
 
                 def settled(pid: str, fetched: Fetched | None, error: KnockError | None) -> None:
                     if recorder is not None:
@@ -385,6 +403,7 @@ class KnockClient:
                     max_workers=self.max_workers,
                     progress=bar,
                     counts=counts,
+                    watch=watch,
                     on_settled=settled,
                 )
                 batch.run(pid for pid in normalized.ids if pid not in cached)
@@ -444,3 +463,25 @@ def _scope(fetcher: Fetcher) -> str | None:
     ``None`` in one that has none."""
     scope = getattr(fetcher, "scope", None)
     return scope if isinstance(scope, str) else None
+
+
+def _check_types(
+    *, max_workers: object, rate_limit: object, timeout: object, cache: object
+) -> None:
+    """Each option of the kind it must be, before its value is judged."""
+    numbers = {"max_workers": (max_workers, int), "rate_limit": (rate_limit, float)}
+    numbers["timeout"] = (timeout, float)
+    for name, (value, kind) in numbers.items():
+        whole = kind is int
+        if value is None and name == "rate_limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise WrongArgumentType(
+                f"{name} must be a {'whole number' if whole else 'number'}, got "
+                f"{type(value).__name__} {value!r:.40}."
+            )
+    if cache is not None and cache is not False and not isinstance(cache, str | os.PathLike):
+        raise WrongArgumentType(
+            f"cache must be a path, None (the default file) or False (no cache), got "
+            f"{type(cache).__name__} {cache!r:.40}."
+        )

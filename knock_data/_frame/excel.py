@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._frame.export import _check_frame, _target, apply_pii
 from knock_data._schema import is_missing
 
@@ -166,19 +166,19 @@ def _sheets(frames: Any, out: Path) -> dict[str, pd.DataFrame]:
     if isinstance(frames, Mapping) and frames:
         for name, frame in frames.items():
             if not isinstance(frame, pd.DataFrame):
-                raise ConfigurationError(
+                raise WrongArgumentType(
                     f"export_excel: sheet {name!r} is a {type(frame).__name__}, not a DataFrame.",
                     hint="Pass a frame, or a dict of sheet name to frame.",
                 )
         return {str(name): frame for name, frame in frames.items()}
-    raise ConfigurationError(
+    raise WrongArgumentType(
         f"export_excel needs a DataFrame or a non-empty dict of them, got {type(frames).__name__}.",
         hint='For example kd.export_excel({"prospects": df, "errors": result.errors}, path).',
     )
 
 
 def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = _check_frame(frame)
+    frame = _check_frame(frame, "export_excel")
     if any(name is not None for name in frame.index.names):
         frame = frame.reset_index()
     if isinstance(frame.columns, pd.MultiIndex):

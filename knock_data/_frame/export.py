@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
 __all__ = ["DATETIME_CHOICES", "PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
@@ -141,7 +141,7 @@ def export_csv(
             hint="'iso' keeps the offset and microseconds; 'spreadsheet' writes "
             "'2021-10-14 18:10:34' in UTC, which spreadsheets import as dates.",
         )
-    frame = apply_pii(_check_frame(df), pii)
+    frame = apply_pii(_check_frame(df, "export_csv"), pii)
     out = _target(path)
     _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
@@ -187,7 +187,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
     (False, True)
     """
-    frame = apply_pii(_check_frame(df), pii)
+    frame = apply_pii(_check_frame(df, "to_parquet"), pii)
     out = _target(path)
     frame.to_parquet(out, index=False, engine="pyarrow")
     return out
@@ -196,10 +196,11 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
 # --- shared -----------------------------------------------------------------------------
 
 
-def _check_frame(df: object) -> pd.DataFrame:
+def _check_frame(df: object, what: str = "The export") -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(
-            f"Expected a pandas DataFrame (from knock_data.to_frame), got {type(df).__name__}."
+        raise WrongArgumentType(
+            f"{what} needs a pandas DataFrame (from knock_data.to_frame) as df, got "
+            f"{type(df).__name__}."
         )
     return df
 

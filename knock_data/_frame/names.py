@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import (
     AGENT_NAME,
     AGENT_USERNAME,
@@ -129,7 +129,7 @@ def with_names(
     'Maple Court'
     """
     if not isinstance(frame, pd.DataFrame):
-        raise ConfigurationError(
+        raise WrongArgumentType(
             f"with_names needs a pandas DataFrame, got {type(frame).__name__}.",
             hint="Pass a frame from knock_data.to_frame(...) or FetchResult.frame.",
         )
@@ -175,7 +175,7 @@ def read_naming_table(table: Any, argument: str = "communities") -> NamingTable:
     if isinstance(table, Mapping):
         pairs = list(table.items())
         return _from_pairs(pairs, [None] * len(pairs), kind, where, rows=None)
-    raise ConfigurationError(
+    raise WrongArgumentType(
         f"{argument}= must be a mapping of id to name, a pandas Series or DataFrame, or the "
         f"path of a CSV or Excel file; got {type(table).__name__}.",
         hint=f'For example {argument}={{"191b65d2686d11e9": "Maple Court"}} or '

@@ -19,7 +19,7 @@ import pandas as pd
 
 from knock_data._analysis.lifecycle import DORMANT_AFTER, lifecycle_state
 from knock_data._analysis.periods import utc_column
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._history.moments import parse_moment
 from knock_data._schema import CREATED_AT
 
@@ -65,6 +65,8 @@ class RefreshPolicy:
 
     Raises
     ------
+    WrongArgumentType
+        An interval is neither a timedelta nor a number.
     ConfigurationError
         An interval is not a positive duration.
 
@@ -173,10 +175,16 @@ class RefreshPolicy:
 
 
 def _duration(value: Any, name: str) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
+        raise WrongArgumentType(
+            f"RefreshPolicy {name}= must be a timedelta or a number of days, got "
+            f"{type(value).__name__} {value!r:.40}.",
+            hint=f"For example RefreshPolicy({name}=timedelta(days=7)) or {name}=7.",
+        )
     duration: timedelta | None = None
     if isinstance(value, timedelta):
         duration = value
-    elif isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value):
+    elif np.isfinite(value):
         duration = timedelta(days=value)
     if duration is None or duration <= timedelta(0):
         raise ConfigurationError(

@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from knock_data._exceptions import ConfigurationError, HistoryError, RecordError
+from knock_data._exceptions import (
+    ConfigurationError,
+    HistoryError,
+    RecordError,
+    WrongArgumentType,
+)
 from knock_data._frame.arrow import column_from_arrow
 from knock_data._frame.export import PII_CHOICES
 from knock_data._history import reading
@@ -53,6 +58,8 @@ class History:
         The path is a file, or a folder that is not a history.
     ConfigurationError
         ``pii`` is not one of the choices.
+    WrongArgumentType
+        ``path`` is not a path.
 
     Notes
     -----
@@ -83,6 +90,11 @@ class History:
                 f"pii={pii!r} is not a choice; use one of {', '.join(map(repr, PII_CHOICES))}.",
                 hint="'keep' keeps personal data as fetched, 'mask' hides most of it, "
                 "'drop' leaves those columns out.",
+            )
+        if not isinstance(path, str | os.PathLike):
+            raise WrongArgumentType(
+                f"History needs the path of a folder, got {type(path).__name__} {path!r:.40}.",
+                hint="For example kd.History('history/').",
             )
         self.path = Path(path).expanduser().absolute()
         self._folder = Folder(self.path)
@@ -138,13 +150,28 @@ class History:
 
         Raises
         ------
+        WrongArgumentType
+            ``records`` is not a list of records (one record, text, a DataFrame).
         RecordError
             A record is not a JSON object with a ``prospectId``.
         HistoryError
             The folder belongs to another key, holds a file knock-data did not write, or
             cannot be written.
         """
-        rows = list(getattr(records, "records", records))
+        records = getattr(records, "records", records)  # a FetchResult's
+        if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
+            raise WrongArgumentType(
+                f"append needs a list of prospect records (dicts), got "
+                f"{type(records).__name__} {records!r:.40}.",
+                hint="Pass Get Prospect records, as KnockClient returns them (or a "
+                "FetchResult); wrap a single record in a list.",
+            )
+        if isinstance(records, pd.DataFrame):
+            raise WrongArgumentType(
+                "append needs prospect records (dicts as Knock sends them), not a DataFrame.",
+                hint="Pass result.records (or the FetchResult itself), not result.frame.",
+            )
+        rows = list(records)
         moments = _moments(observed_at, len(rows))
         if not (set(map(type, rows)) <= {dict} and all(map(_has_id, rows))):
             _refuse_records(rows)

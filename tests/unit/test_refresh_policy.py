@@ -91,9 +91,15 @@ def test_defaults_and_longest() -> None:
     assert kd.RefreshPolicy(active=0.5).active == timedelta(hours=12)
 
 
-@pytest.mark.parametrize("bad", [0, -1, float("nan"), "7", True, timedelta(0)])
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), timedelta(0)])
 def test_an_interval_that_is_not_a_positive_duration_is_refused(bad: Any) -> None:
     with pytest.raises(kd.ConfigurationError, match="dormant= must be a positive"):
+        kd.RefreshPolicy(dormant=bad)
+
+
+@pytest.mark.parametrize("bad", ["7", True, None])
+def test_an_interval_of_another_kind_is_a_type_error(bad: Any) -> None:
+    with pytest.raises(kd.WrongArgumentType, match="dormant= must be a timedelta or a number"):
         kd.RefreshPolicy(dormant=bad)
 
 
