@@ -13,7 +13,16 @@ from typing import Any, TypeVar
 
 from knock_data._fetch.config import ENV_CACHE, default_cache_path
 
-__all__ = ["Commands", "add_cache_option", "port", "positive_int", "rate", "seconds", "share"]
+__all__ = [
+    "Commands",
+    "add_cache_option",
+    "moment",
+    "port",
+    "positive_int",
+    "rate",
+    "seconds",
+    "share",
+]
 
 #: What ``add_subparsers()`` returns (argparse's private ``_SubParsersAction``): each
 #: subcommand module's ``add_<name>(commands)`` declares its parser on it.
@@ -67,6 +76,19 @@ def rate(text: str) -> float:
     if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
+
+
+def moment(text: str) -> Any:
+    """A moment: a day or a time, ISO 8601 (naive is UTC), as an aware UTC datetime."""
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a day or a moment such as 2021-12-31 or 2021-12-31T09:30Z, got {text!r}"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def add_cache_option(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._frame.export import _apply_pii, _check_frame, _target
+from knock_data._frame.export import _check_frame, _target, apply_pii
 from knock_data._schema import is_missing
 
 __all__ = ["MAX_ROWS", "export_excel", "sheet_name"]
@@ -126,7 +126,7 @@ def export_excel(
         ) from exc
     out = _target(path)
     sheets = _sheets(frame_or_dict_of_frames, out)
-    frames = {name: _apply_pii(_with_index(frame), pii) for name, frame in sheets.items()}
+    frames = {name: apply_pii(_with_index(frame), pii) for name, frame in sheets.items()}
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for name, frame in frames.items():

@@ -16,7 +16,7 @@ import pandas as pd
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
-__all__ = ["DATETIME_CHOICES", "PII_CHOICES", "export_csv", "to_parquet"]
+__all__ = ["DATETIME_CHOICES", "PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
 
 #: The accepted values of ``export_csv``'s ``datetimes`` option.
 DATETIME_CHOICES: tuple[str, ...] = ("iso", "spreadsheet")
@@ -141,7 +141,7 @@ def export_csv(
             hint="'iso' keeps the offset and microseconds; 'spreadsheet' writes "
             "'2021-10-14 18:10:34' in UTC, which spreadsheets import as dates.",
         )
-    frame = _apply_pii(_check_frame(df, "export_csv"), pii)
+    frame = apply_pii(_check_frame(df, "export_csv"), pii)
     out = _target(path)
     _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
         out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
@@ -187,7 +187,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
     (False, True)
     """
-    frame = _apply_pii(_check_frame(df, "to_parquet"), pii)
+    frame = apply_pii(_check_frame(df, "to_parquet"), pii)
     out = _target(path)
     frame.to_parquet(out, index=False, engine="pyarrow")
     return out
@@ -211,7 +211,15 @@ def _target(path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def _apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+def apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+    """``df`` with its personal-data columns kept, masked or dropped, by the rules of the
+    table in :func:`export_csv` (the one place they are written; the history uses them too).
+
+    Raises
+    ------
+    knock_data.ConfigurationError
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+    """
     if pii not in PII_CHOICES:
         raise ConfigurationError(
             f"pii={pii!r} is not a choice; use one of {', '.join(map(repr, PII_CHOICES))}.",
