@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -13,44 +14,39 @@ import pytest
 
 import knock_data as kd
 from knock_data.sandbox import SandboxServer
-from tests.history_frames import stacked, versions_from_observations
 
 pytestmark = pytest.mark.usefixtures("close_new_figures")
 
 WEEKS = 6
 
 
-class SnapshotHistory:
-    """Weekly snapshots of a sandbox that is never started (its records at each moment)."""
+class Snapshots:
+    """A history of weekly snapshots of a sandbox that is never started: its records at each
+    moment, appended as the client would record them, and the frame of the last one."""
 
-    def __init__(self, n_prospects: int = 400) -> None:
+    def __init__(self, folder: Path, n_prospects: int = 400) -> None:
         server = SandboxServer(n_prospects=n_prospects)
-        start = server.now
-        self.moments = [start + timedelta(days=7 * week) for week in range(WEEKS)]
+        self.moments = [server.now + timedelta(days=7 * week) for week in range(WEEKS)]
         ids = SandboxServer(n_prospects=n_prospects, now=self.moments[-1]).prospect_ids
-        snapshots = []
+        self.history = kd.History(folder / "history")
         for moment in self.moments:
             records = [server.record_at(pid, moment) for pid in ids]
-            snapshots.append((moment, kd.to_frame([r for r in records if r is not None])))
-        self.frame = snapshots[-1][1]
-        self._observations = stacked(snapshots)
-        self._versions = versions_from_observations(self._observations)
+            present = [record for record in records if record is not None]
+            self.history.append(present, observed_at=moment)
+        self.frame = kd.to_frame(present)
 
     def versions(self) -> pd.DataFrame:
-        return self._versions
-
-    def observations(self) -> pd.DataFrame:
-        return self._observations
+        return self.history.versions()
 
 
 @pytest.fixture(scope="module")
-def history() -> SnapshotHistory:
-    return SnapshotHistory()
+def history(tmp_path_factory: pytest.TempPathFactory) -> Snapshots:
+    return Snapshots(tmp_path_factory.mktemp("movement"))
 
 
 @pytest.fixture
-def dash(history: SnapshotHistory) -> Iterator[kd.Dashboard]:
-    board = kd.Dashboard(history.frame, history=history)
+def dash(history: Snapshots) -> Iterator[kd.Dashboard]:
+    board = kd.Dashboard(history.frame, history=history.history)
     yield board
     board.close()
 
@@ -60,7 +56,7 @@ def svg_texts(svg: bytes) -> str:
 
 
 def test_the_tab_draws_when_opened_from_the_snapshots(
-    dash: kd.Dashboard, history: SnapshotHistory
+    dash: kd.Dashboard, history: Snapshots
 ) -> None:
     assert dash.tab == "Status and funnel"
     assert dash.chart_svg("transitions") == b""  # not drawn until opened
@@ -86,9 +82,7 @@ def test_the_tab_draws_when_opened_from_the_snapshots(
     assert "Leads reaching each stage within 14 days" in svg_texts(dash.chart_svg("cohorts"))
 
 
-def test_the_filters_narrow_the_movement_charts(
-    dash: kd.Dashboard, history: SnapshotHistory
-) -> None:
+def test_the_filters_narrow_the_movement_charts(dash: kd.Dashboard, history: Snapshots) -> None:
     dash.tab = "Movement"
     dash.controls["source"].value = ("Zillow",)
     kept = set(dash.filtered["prospect_id"])
@@ -114,7 +108,7 @@ def test_the_period_picker_redraws_and_refuses_a_backward_period(dash: kd.Dashbo
     assert dash.chart_svg("transitions") == first  # kept from before
 
 
-def test_without_a_history_the_tab_says_how_to_keep_one(history: SnapshotHistory) -> None:
+def test_without_a_history_the_tab_says_how_to_keep_one(history: Snapshots) -> None:
     dash = kd.Dashboard(history.frame)
     try:
         dash.tab = "Movement"
@@ -126,17 +120,17 @@ def test_without_a_history_the_tab_says_how_to_keep_one(history: SnapshotHistory
         dash.close()
 
 
-def test_a_history_that_is_no_history_is_refused(history: SnapshotHistory) -> None:
+def test_a_history_that_is_no_history_is_refused(history: Snapshots) -> None:
     not_history: Any = history.frame
     with pytest.raises(kd.WrongArgumentType, match=r"history must be a kd\.History"):
         kd.Dashboard(history.frame, history=not_history)
 
 
 def test_a_prospect_listed_twice_in_the_frame_still_finds_its_versions(
-    history: SnapshotHistory,
+    history: Snapshots,
 ) -> None:
     doubled = pd.concat([history.frame, history.frame.iloc[:5]], ignore_index=True)
-    dash = kd.Dashboard(doubled, history=history)
+    dash = kd.Dashboard(doubled, history=history.history)
     try:
         dash.tab = "Movement"
         assert "Where leads moved" in svg_texts(dash.chart_svg("transitions"))

@@ -7,12 +7,14 @@ be checked by reading the stories.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import knock_data as kd
-from tests.history_frames import observe, typed, versions_from_observations
+from tests.history_frames import observe, stacked, typed, versions_from_observations
 
 T = [f"2021-11-{day:02d}T12:00:00Z" for day in (1, 8, 15, 22, 29)]  # weekly snapshots
 
@@ -331,3 +333,26 @@ def test_transitions_agree_with_merge_asof_and_crosstab(seed: int) -> None:
     created_between = created[after.index.difference(before.index)] > start
     assert table.loc["(created)"].sum() == created_between.sum() > 0
     assert table.loc["(not seen)"].sum() == (~created_between).sum() > 0
+
+
+def test_the_hand_made_versions_are_those_the_history_keeps(tmp_path: Path) -> None:
+    """The derivation these tests build versions with agrees with kd.History's."""
+    server = kd.sandbox.SandboxServer(n_prospects=300)  # never started: records at moments
+    moments = [server.now + pd.Timedelta(days=7 * week) for week in range(5)]
+    ids = kd.sandbox.SandboxServer(n_prospects=300, now=moments[-1]).prospect_ids
+    history = kd.History(tmp_path / "history")
+    snapshots = []
+    for moment in moments:
+        records = [r for r in (server.record_at(pid, moment) for pid in ids) if r is not None]
+        history.append(records, observed_at=moment)
+        snapshots.append((moment, kd.to_frame(records)))
+    columns = ["prospect_id", "status", "valid_from", "valid_to", "changed_after",
+               "last_observed_at", "gone"]  # fmt: skip
+    kept = history.versions()[columns].astype({"status": "string", "prospect_id": "string"})
+    mine = versions_from_observations(stacked(snapshots))[columns].astype(
+        {"status": "string", "prospect_id": "string"}
+    )
+    assert len(kept) > len(ids)  # prospects moved
+    pd.testing.assert_frame_equal(
+        kept.reset_index(drop=True), mine.reset_index(drop=True), check_dtype=False
+    )
