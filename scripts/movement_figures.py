@@ -63,7 +63,8 @@ def main() -> None:
             )
             truth = reached / len(watched)
             print(
-                f"{stage + f' within {days} days':28} {estimate:9.1%} {truth:6.1%} "
+                f"{stage + f' within {days} day' + ('s' if days > 1 else ''):28} "
+                f"{estimate:9.1%} {truth:6.1%} "
                 f"{len(watched):6,}"
             )
 
