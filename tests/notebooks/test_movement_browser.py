@@ -1,8 +1,13 @@
 """The dashboard's Movement tab as an analyst meets it: Voila serves a notebook that keeps a
-history of weekly snapshots, chromium opens the tab, picks another snapshot and filters."""
+history of weekly snapshots, chromium opens the tab, picks another snapshot and filters.
+
+Set ``KNOCK_UPDATE_SCREENSHOT=1`` to save the tab's screenshot to docs/dashboard_movement.png
+(the README shows it).
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -11,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.notebooks._jupyter import CHROMIUM, CHROMIUM_ARGS, JupyterHome, voila_server
+from tests.notebooks._jupyter import CHROMIUM, CHROMIUM_ARGS, REPO, JupyterHome, voila_server
 
 pytestmark = pytest.mark.browser
 
@@ -51,6 +56,13 @@ def _svg(page: Page, chart: str) -> str:
     return str(page.evaluate("src => fetch(src).then(r => r.text())", src))
 
 
+def _screenshot_path(tmp_path: Path) -> Path:
+    """docs/dashboard_movement.png with ``KNOCK_UPDATE_SCREENSHOT=1`` (the README shows it)."""
+    if os.environ.get("KNOCK_UPDATE_SCREENSHOT") == "1":
+        return REPO / "docs" / "dashboard_movement.png"
+    return tmp_path / "dashboard_movement.png"
+
+
 def _src(page: Page, chart: str) -> str:
     return page.locator(f"img.knock-chart-{chart}").get_attribute("src") or ""
 
@@ -79,7 +91,7 @@ def test_movement_tab_in_a_real_browser(jupyter_home: JupyterHome, tmp_path: Pat
     ):
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1100})
+            page = browser.new_page(viewport={"width": 1280, "height": 1700})
             page.goto(url, timeout=LOAD_TIMEOUT)
             dashboard = page.locator(".knock-dashboard")
             failed = page.get_by_text("Traceback (most recent call last)")
@@ -92,6 +104,8 @@ def test_movement_tab_in_a_real_browser(jupyter_home: JupyterHome, tmp_path: Pat
             assert "(created)" in whole
             assert "Open leads, 2021-11-02 to 2021-12-07" in _svg(page, "waterfall")
             assert "within 14 days" in _svg(page, "cohorts")
+            dashboard.scroll_into_view_if_needed()
+            dashboard.screenshot(path=str(_screenshot_path(tmp_path)))
 
             # Another first snapshot: the charts follow.
             before = _src(page, "transitions")
@@ -104,6 +118,8 @@ def test_movement_tab_in_a_real_browser(jupyter_home: JupyterHome, tmp_path: Pat
             before = _src(page, "transitions")
             community = page.locator(".knock-filter-community")
             community.get_by_role("button", name="None").click()
+            # The kernel's answer first: a box ticked before it arrives would be unticked.
+            expect(page.locator(".knock-message")).to_contain_text("Nothing is selected")
             maple = community.locator(".widget-checkbox", has_text="Maple Court (Austin)")
             maple.locator("input").check()
             expect(page.locator(".knock-summary")).to_contain_text("charts show")
