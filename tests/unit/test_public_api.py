@@ -24,6 +24,7 @@ EXPECTED = [
     "KnockAPIError",
     "KnockClient",
     "KnockError",
+    "KnockWarning",
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
