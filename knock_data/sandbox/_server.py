@@ -40,6 +40,15 @@ FAULT_KINDS = ("rate_limited", "bad_gateway", "unavailable", "truncated", "dropp
 
 _NUMBER = re.compile(r"[0-9]+")
 _PATH = re.compile(r"/prospect/(?P<id>[^/]*)")
+#: Seconds a connection may stay silent (a half-sent request, an idle keep-alive) before the
+#: sandbox hangs up, so that no client can hold a thread for long.
+READ_TIMEOUT = 10.0
+#: Distinct paths counted one by one besides the prospects that exist; the rest share one
+#: counter, so that requests for random paths cannot grow the counts without bound.
+MAX_OTHER_PATHS = 10_000
+#: Where requests for paths past that bound are counted.
+OTHER_PATHS = "(other paths)"
+_MAX_BODY = 1 << 20  # bytes of request body read (and thrown away) before hanging up
 
 
 def _json(body: dict[str, Any]) -> bytes:
@@ -67,6 +76,7 @@ _REASONS = {
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    timeout = READ_TIMEOUT  # on every read of the socket: see StreamRequestHandler.setup
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -97,20 +107,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         sandbox = self.server.sandbox
         path = urlsplit(self.path).path
-        sandbox._count(path)
+        match = _PATH.fullmatch(path)
+        # API Gateway hands the function the decoded path parameter: /prospect/12%203
+        # is reported as "Id 12 3 is not a valid prospect id".
+        prospect_id = unquote(match["id"]) if match else ""
+        body = sandbox._bodies.get(prospect_id) if match else None
+        sandbox._count(path, known=body is not None)
         if sandbox.latency > 0:
             time.sleep(sandbox.latency)
-        match = _PATH.fullmatch(path)
         if match is None:
             self._reply(404, _NOT_FOUND_ROUTE)
             return
         if self.headers.get("x-api-key") != sandbox.api_key:
             self._reply(403, _FORBIDDEN)
             return
-        # API Gateway hands the function the decoded path parameter: /prospect/12%203
-        # is reported as "Id 12 3 is not a valid prospect id".
-        prospect_id = unquote(match["id"])
-        body = sandbox._bodies.get(prospect_id)
         if sandbox._should_fail():
             self._fault(sandbox, body)
         elif body is not None:
@@ -127,8 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
     def _refuse(self) -> None:
-        self.server.sandbox._count(urlsplit(self.path).path)
-        length = int(self.headers.get("Content-Length") or 0)
+        self.server.sandbox._count(urlsplit(self.path).path, known=False)
+        text = self.headers.get("Content-Length", "0").strip()
+        length = int(text) if text.isascii() and text.isdigit() else -1
+        if not 0 <= length <= _MAX_BODY:
+            # Not a length, or more than is worth reading: say so and hang up, since what
+            # follows on the connection cannot be told from the body.
+            self.close_connection = True
+            self._reply(400, _json({"message": "Bad Request: invalid Content-Length"}))
+            return
         if length:
             self.rfile.read(length)
         self._reply(405, _NOT_ALLOWED, [("Allow", "GET, HEAD")])
@@ -223,8 +240,10 @@ class SandboxServer:
         default. ``fault_kinds=("rate_limited",)`` tests a client's handling of 429 alone.
 
     ``latency``, ``fault_rate`` and ``fault_kinds`` may be changed while the server runs.
-    :attr:`requests` counts the requests received per path, :attr:`records` holds the
-    prospects as served.
+    :attr:`requests` counts the requests received per path (every prospect that exists, and
+    up to :data:`MAX_OTHER_PATHS` other paths; the rest under :data:`OTHER_PATHS`),
+    :attr:`records` holds the prospects as served. A connection silent for
+    :data:`READ_TIMEOUT` seconds is closed.
 
     Examples
     --------
@@ -346,9 +365,12 @@ class SandboxServer:
         )
 
     # -- used by the handler ---------------------------------------------------------
-    def _count(self, path: str) -> None:
+    def _count(self, path: str, *, known: bool) -> None:
+        """Count a request: per path for the prospects that exist, and for up to
+        :data:`MAX_OTHER_PATHS` other paths; past that under :data:`OTHER_PATHS`."""
         with self._lock:
-            self.requests[path] += 1
+            room = len(self.requests) < len(self._bodies) + MAX_OTHER_PATHS
+            self.requests[path if known or room or path in self.requests else OTHER_PATHS] += 1
 
     def _should_fail(self) -> bool:
         if self.fault_rate <= 0:
