@@ -14,6 +14,7 @@ import contextlib
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -22,7 +23,7 @@ from typing import Any
 from knock_data import __version__
 from knock_data._cli_args import port, positive_int, seconds, share
 from knock_data._cli_fetch import add_cache, add_fetch
-from knock_data._exceptions import KnockError
+from knock_data._exceptions import KnockError, KnockWarning
 
 __all__ = ["main"]
 
@@ -51,12 +52,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
-    try:
-        status: int = args.handler(args)
-    except KnockError as error:
-        print(f"knock-data {args.command}: {error}", file=sys.stderr)
-        return 1
+    with warnings.catch_warnings():
+        warnings.showwarning = _note(args.command)  # restored on leaving the block
+        try:
+            status: int = args.handler(args)
+        except KnockError as error:
+            print(f"knock-data {args.command}: {error}", file=sys.stderr)
+            return 1
     return status
+
+
+def _note(command: str) -> Callable[..., None]:
+    """Show a :class:`~knock_data.KnockWarning` as a line of the command's own output."""
+    default = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, KnockWarning):
+            print(f"knock-data {command}: note: {message}", file=sys.stderr)
+        else:
+            default(message, category, *args, **kwargs)
+
+    return show
 
 
 def _build_parser() -> argparse.ArgumentParser:

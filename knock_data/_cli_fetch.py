@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from knock_data._cli_args import positive_int, rate
+from knock_data._cli_args import positive_int, printable, rate
 
 __all__ = ["add_cache", "add_fetch"]
 
@@ -49,6 +49,11 @@ def add_fetch(commands: Any) -> None:
     )
     parser.add_argument("--base-url", help="server URL, overriding --env ($KNOCK_BASE_URL)")
     parser.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow a plain http:// --base-url to another machine (the key travels unencrypted)",
+    )
+    parser.add_argument(
         "--workers", type=positive_int, default=8, help="requests in flight (default: 8)"
     )
     parser.add_argument(
@@ -81,6 +86,7 @@ def _fetch(args: argparse.Namespace) -> int:
     with KnockClient(
         env=args.env,
         base_url=args.base_url,
+        allow_insecure=args.allow_insecure,
         cache=cache,
         max_workers=args.workers,
         rate_limit=args.rate_limit,
@@ -94,13 +100,30 @@ def _fetch(args: argparse.Namespace) -> int:
     elif len(result.errors):
         shown = result.errors.head(20)
         for row in shown.itertuples(index=False):
-            print(f"  {row.prospect_id}: {row.error_code}: {row.message}", file=sys.stderr)
+            # Ids come from the user's file: escaped, so no terminal control sequence runs.
+            line = f"  {printable(row.prospect_id)}: {row.reason}: {printable(row.message)}"
+            print(line, file=sys.stderr)
         if len(result.errors) > len(shown):
             print(
                 f"  ... and {len(result.errors) - len(shown)} more (use --errors FILE)",
                 file=sys.stderr,
             )
     return 0 if result.ok else 1
+
+
+def _key_of(env: str) -> str:
+    """The key whose copies ``cache clear`` deletes, as ``fetch`` would find it."""
+    from knock_data._exceptions import ConfigurationError
+    from knock_data._fetch.config import BASE_URLS, resolve_connection
+
+    try:
+        return resolve_connection(env=env, base_url=BASE_URLS[env]).api_key
+    except ConfigurationError as error:
+        raise ConfigurationError(
+            "cache clear deletes the copies one key fetched, and no key is set.",
+            hint="Set $KNOCK_API_KEY (or --env stage for the stage test key's copies), or "
+            "pass --all to delete every key's copies.",
+        ) from error
 
 
 # -- knock-data cache ---------------------------------------------------------------------
@@ -111,33 +134,53 @@ def add_cache(commands: Any) -> None:
     parser = commands.add_parser(
         "cache",
         help="show or clear the disk cache",
-        description="Show what the disk cache holds, or delete everything in it.",
+        description="Show what the disk cache holds, or delete your key's copies (or all).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    info = actions.add_parser("info", help="where the cache is, its size and what it holds")
+    info = actions.add_parser(
+        "info", help="where the cache is, its size, and copies per server and key"
+    )
     _add_cache_option(info)
-    clear = actions.add_parser("clear", help="delete every cached response")
+    clear = actions.add_parser(
+        "clear", help="delete the copies your key fetched ($KNOCK_API_KEY, or --env stage)"
+    )
     _add_cache_option(clear)
+    clear.add_argument(
+        "--env", choices=("prod", "stage"), default="prod", help="whose key: Knock environment"
+    )
+    clear.add_argument("--all", action="store_true", help="delete every key's copies")
     parser.set_defaults(handler=_cache)
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from knock_data._fetch.cache import ProspectCache, cache_errors, cache_info
+    from knock_data._fetch.cache import open_cache
+    from knock_data._fetch.cache_file import cache_errors, cache_file_path
+    from knock_data._fetch.cache_info import cache_info
     from knock_data._fetch.config import default_cache_path
+    from knock_data._fetch.scope import fingerprint
 
-    path = Path(args.cache).expanduser() if args.cache else default_cache_path()
+    path = cache_file_path(args.cache if args.cache else default_cache_path()).resolve()
     if args.action == "info":
         print(cache_info(path))
         return 0
     if not path.is_file():
         print(f"Nothing to clear: {path} does not exist.")
         return 0
-    before = cache_info(path)
-    with cache_errors(path, "clearing"):
-        store = ProspectCache(path, wal=True, busy_timeout=30_000)
-        try:
-            store.clear()
-        finally:
-            store.close()
-    print(f"Cleared {before.responses:,} cached responses from {path}.")
+    store = open_cache(path)  # a file that cannot be used says so first
+    try:
+        key = None if args.all else _key_of(args.env)
+        with cache_errors(path, "clearing"):
+            if key is None:
+                store.clear()
+                print(f"Cleared every cached copy, of every key, from {path}.")
+                return 0
+            scope = store.scope_for(key)
+            dropped = store.forget_scope(scope)
+    finally:
+        store.close()
+    left = cache_info(path).prospects
+    print(
+        f"Cleared {dropped:,} cached copies of key {fingerprint(scope)} from {path}"
+        + (f"; {left:,} of other keys stay (--all clears them too)." if left else ".")
+    )
     return 0

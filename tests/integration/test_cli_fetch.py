@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -43,10 +44,11 @@ def test_fetch_writes_prospects_and_errors(
     assert status == 0
     info = capsys.readouterr().out
     assert "Prospects: 25" in info
-    assert f"{sandbox.url}: 25" in info
+    assert re.search(rf"{re.escape(sandbox.url)}, key [0-9a-f]{{8}}: 25\n", info)
 
-    assert main(["cache", "clear", "--cache", str(tmp_path / "c.sqlite")]) == 0
-    assert "Cleared 25 cached responses" in capsys.readouterr().out
+    # The copies of the key that fetched them (the stage test key, as fetch --env stage).
+    assert main(["cache", "clear", "--env", "stage", "--cache", str(tmp_path / "c.sqlite")]) == 0
+    assert re.match(r"Cleared 25 cached copies of key [0-9a-f]{8} from ", capsys.readouterr().out)
     main(["cache", "info", "--cache", str(tmp_path / "c.sqlite")])
     assert "Prospects: 0" in capsys.readouterr().out
 
