@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
+        warnings.simplefilter("default", KnockWarning)  # the command line always says them
         warnings.showwarning = _note(args.command)  # restored on leaving the block
         try:
             status: int = args.handler(args)
