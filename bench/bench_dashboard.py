@@ -15,6 +15,7 @@ the same sequence of filter states:
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -46,7 +47,7 @@ def _states(dash: Any, n: int) -> list[Callable[[], None]]:
         chosen = tuple(v for j, v in enumerate(values) if j != i % len(values))
         if i >= len(values):
             chosen = chosen[: len(chosen) - 1]
-        changes.append(lambda chosen=chosen: setattr(community, "value", chosen))
+        changes.append(functools.partial(setattr, community, "value", chosen))
     return changes
 
 
@@ -58,7 +59,7 @@ def _from_scratch(df: pd.DataFrame, kwargs: dict[str, Any], *, all_charts: bool)
 
     filtered = kd.filter_prospects(df, **kwargs)
     kd.consent_breakdown(filtered)
-    plots = [kd.plot_funnel, kd.plot_status]
+    plots: list[Callable[..., Any]] = [kd.plot_funnel, kd.plot_status]
     if all_charts:
         plots += [kd.plot_sources, kd.plot_consent]
     for plot in plots:

@@ -94,7 +94,7 @@ def warm(tmp: Path) -> None:
             return client.fetch_prospects(ids, progress=False)
 
         requests_before = server.request_count
-        times = {"obvious": [], "ours": [], "fetch": []}
+        times: dict[str, list[float]] = {"obvious": [], "ours": [], "fetch": []}
         for _ in range(3):
             for name, fn in (("obvious", obvious), ("ours", ours), ("fetch", fetch_only)):
                 start = time.perf_counter()

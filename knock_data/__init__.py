@@ -6,7 +6,8 @@ and export spreadsheet-safe CSV.
 
 Importing the package has no side effects: it creates no directory, opens no database,
 starts no thread and imports neither matplotlib nor ipywidgets. Names are loaded from their
-private modules on first use.
+private modules on first use, and every public class shows as ``knock_data.<name>`` in
+reprs, ``help()`` and tracebacks, never as its private module.
 
 Examples
 --------
@@ -38,8 +39,6 @@ from knock_data._exceptions import (
     Timeout,
 )
 
-__version__ = "0.1.0"
-
 # name -> private module that defines it; imported on first attribute access so that the
 # heavy layers (requests-cache, matplotlib, ipywidgets) load only when used.
 _LAZY: dict[str, str] = {
@@ -54,17 +53,34 @@ _LAZY: dict[str, str] = {
     "to_parquet": "knock_data._frame",
     # analysis (pure functions)
     "DEFAULT_STAGES": "knock_data._analysis",
+    "compare_conversion": "knock_data._analysis",
+    "compare_periods": "knock_data._analysis",
     "consent_breakdown": "knock_data._analysis",
+    "demand_breakdown": "knock_data._analysis",
     "filter_prospects": "knock_data._analysis",
     "funnel": "knock_data._analysis",
+    "funnel_table": "knock_data._analysis",
     "leads_over_time": "knock_data._analysis",
     "normalize_status": "knock_data._analysis",
+    "possible_duplicates": "knock_data._analysis",
     "source_breakdown": "knock_data._analysis",
+    "source_roi": "knock_data._analysis",
     "stage_of": "knock_data._analysis",
     "status_breakdown": "knock_data._analysis",
+    "wilson_interval": "knock_data._analysis",
+    # where a lead stands: closed, dormant or active
+    "CLOSED_STATUSES": "knock_data._analysis.lifecycle",
+    "DORMANT_AFTER": "knock_data._analysis.lifecycle",
+    "LIFECYCLE_STATES": "knock_data._analysis.lifecycle",
+    "is_closed": "knock_data._analysis.lifecycle",
+    "is_dormant": "knock_data._analysis.lifecycle",
+    "lifecycle_state": "knock_data._analysis.lifecycle",
     # charts (matplotlib)
+    "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
+    "plot_demand": "knock_data._charts",
     "plot_funnel": "knock_data._charts",
+    "plot_funnels": "knock_data._charts",
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
@@ -75,7 +91,10 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
     "BadResponse",
     "ConfigurationError",
@@ -94,42 +113,75 @@ __all__ = [
     "ServerError",
     "Timeout",
     "__version__",
+    "compare_conversion",
+    "compare_periods",
     "consent_breakdown",
+    "demand_breakdown",
     "export_csv",
     "filter_prospects",
     "funnel",
+    "funnel_table",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
+    "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
+    "plot_funnels",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "possible_duplicates",
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "source_roi",
     "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
+    "wilson_interval",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    __version__: str
+
     from knock_data import sandbox
     from knock_data._analysis import (
         DEFAULT_STAGES,
+        compare_conversion,
+        compare_periods,
         consent_breakdown,
+        demand_breakdown,
         filter_prospects,
         funnel,
+        funnel_table,
         leads_over_time,
         normalize_status,
+        possible_duplicates,
         source_breakdown,
+        source_roi,
         stage_of,
         status_breakdown,
+        wilson_interval,
+    )
+    from knock_data._analysis.lifecycle import (
+        CLOSED_STATUSES,
+        DORMANT_AFTER,
+        LIFECYCLE_STATES,
+        is_closed,
+        is_dormant,
+        lifecycle_state,
     )
     from knock_data._charts import (
+        plot_comparison,
         plot_consent,
+        plot_demand,
         plot_funnel,
+        plot_funnels,
         plot_leads_over_time,
         plot_sources,
         plot_status,
@@ -142,15 +194,51 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._frame import export_csv, to_frame, to_parquet
 
 
+def _show_as_public(value: Any) -> Any:
+    """Make a public class from a private module show as ``knock_data.<name>``.
+
+    As httpx does: reprs (``<class 'knock_data.KnockClient'>``), ``help()``, pickles and
+    tracebacks (``knock_data.ProspectNotFound: ...``) then name the public path, which
+    keeps working when the private modules move. Functions are left alone: their reprs and
+    tracebacks name no module, and doctest finds a function's examples by its
+    ``__module__``. Finding a class's examples needs the finder in tests/unit/test_examples.
+    """
+    if isinstance(value, type) and value.__module__.startswith(f"{__name__}._"):
+        value.__module__ = __name__
+    return value
+
+
+def _installed_version() -> str:
+    """pyproject.toml's version, from the installed package's metadata (written there only).
+
+    Read on first use: importlib.metadata costs about 20 ms to import.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("knock-data")
+    except PackageNotFoundError:  # pragma: no cover - imported from a tree not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = _installed_version()
+        return globals()[name]
     module_name = _LAZY.get(name)
     if module_name is None:
         raise AttributeError(f"module 'knock_data' has no attribute {name!r}")
     module = importlib.import_module(module_name)
     value = module if module_name == f"{__name__}.{name}" else getattr(module, name)
-    globals()[name] = value
+    globals()[name] = _show_as_public(value)
     return value
 
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# The names imported eagerly (the exceptions) show as knock_data.<name> from the start.
+for _name in set(__all__) & set(globals()):
+    _show_as_public(globals()[_name])
+del _name

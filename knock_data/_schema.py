@@ -29,6 +29,7 @@ __all__ = [
     "FIRST_CONTACT_TYPE",
     "IS_DELETED",
     "NOT_PROSPECT",
+    "PII_CHOICES",
     "PII_COLUMNS",
     "PROSPECT_ID",
     "SMS_CONSENT",
@@ -115,6 +116,9 @@ CATEGORICAL_COLUMNS: tuple[str, ...] = tuple(
 
 #: Columns holding a person's contact details or name (masked or dropped on export).
 PII_COLUMNS: tuple[str, ...] = ("email", "phone", "first_name", "last_name", "address")
+
+#: What an export (or a history) may do with the personal-data columns.
+PII_CHOICES: tuple[str, ...] = ("keep", "mask", "drop")
 
 # The columns the analysis, the charts and the dashboard read, by name.
 PROSPECT_ID = FIELD_TO_COLUMN["prospectId"]

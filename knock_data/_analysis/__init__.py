@@ -20,7 +20,11 @@ The modules, from the bottom up:
 - ``_codes.py``: the counting engine (integer codes, counts, the tidy count/share frame);
 - ``periods.py``: :data:`PERIODS`, time zones and each row's created period;
 - ``grouping.py``: the ``by`` argument (a column or a created period);
-- ``breakdowns.py``, ``funnel.py``, ``filtering.py``, ``over_time.py``: the functions.
+- ``breakdowns.py``, ``funnel.py``, ``filtering.py``, ``over_time.py``: the functions;
+- ``_reach.py``: which rows reached a stage, for the comparisons;
+- ``comparisons.py``, ``period_changes.py``, ``spend.py``, ``demand.py``,
+  ``duplicates.py``: groups, periods and sources side by side, what renters ask for, and
+  people counted twice.
 """
 
 from __future__ import annotations
@@ -31,10 +35,15 @@ from knock_data._analysis.breakdowns import (
     source_breakdown,
     status_breakdown,
 )
+from knock_data._analysis.comparisons import compare_conversion, funnel_table, wilson_interval
+from knock_data._analysis.demand import DEMAND_FIELDS, demand_breakdown
+from knock_data._analysis.duplicates import possible_duplicates
 from knock_data._analysis.filtering import filter_prospects
 from knock_data._analysis.funnel import funnel
 from knock_data._analysis.over_time import MISSING_LABEL, leads_over_time
+from knock_data._analysis.period_changes import YEAR_AGO, compare_periods, partial_periods
 from knock_data._analysis.periods import PERIODS, period_name
+from knock_data._analysis.spend import SPEND_COLUMNS, read_spend, source_roi
 from knock_data._analysis.statuses import (
     DEFAULT_STAGES,
     KNOCK_STATUS_LABELS,
@@ -49,20 +58,32 @@ from knock_data._analysis.statuses import (
 __all__ = [
     "CONSENT_VALUES",
     "DEFAULT_STAGES",
+    "DEMAND_FIELDS",
     "KNOCK_STATUS_LABELS",
     "LOST",
     "MISSING_LABEL",
     "OTHER",
     "PERIODS",
+    "SPEND_COLUMNS",
+    "YEAR_AGO",
+    "compare_conversion",
+    "compare_periods",
     "consent_breakdown",
+    "demand_breakdown",
     "filter_prospects",
     "funnel",
+    "funnel_table",
     "knock_order",
     "leads_over_time",
     "normalize_status",
+    "partial_periods",
     "period_name",
+    "possible_duplicates",
+    "read_spend",
     "source_breakdown",
+    "source_roi",
     "stage_of",
     "status_breakdown",
     "status_label",
+    "wilson_interval",
 ]

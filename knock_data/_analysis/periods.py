@@ -26,6 +26,7 @@ __all__ = [
     "period_codes",
     "period_name",
     "time_zone",
+    "utc_column",
 ]
 
 #: Period names accepted by ``by`` and ``freq``, and the pandas period each one means.
@@ -90,16 +91,21 @@ def time_zone(tz: object) -> str:
 
 def created_utc(df: pd.DataFrame, what: str) -> pd.Series:
     """``created_at`` as tz-aware UTC datetimes (naive values are taken as UTC)."""
-    created = require_column(df, CREATED_AT, what)
-    if isinstance(created.dtype, pd.DatetimeTZDtype):
-        return created.dt.tz_convert("UTC")
-    if pd.api.types.is_datetime64_dtype(created.dtype):
-        return created.dt.tz_localize("UTC")
+    return utc_column(df, CREATED_AT, what)
+
+
+def utc_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
+    """Column ``name`` as tz-aware UTC datetimes (naive values are taken as UTC)."""
+    values = require_column(df, name, what)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC")
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize("UTC")
     try:
-        return pd.to_datetime(created, utc=True, format="ISO8601")
+        return pd.to_datetime(values, utc=True, format="ISO8601")
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(
-            f"{what}: {CREATED_AT} holds values that are not ISO-8601 timestamps ({exc}).",
+            f"{what}: {name} holds values that are not ISO-8601 timestamps ({exc}).",
             hint="Build the frame with knock_data.to_frame(records).",
         ) from exc
 

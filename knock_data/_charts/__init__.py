@@ -5,11 +5,15 @@ a new pyplot figure and returns its Axes, as ``DataFrame.plot`` does, so a noteb
 chart at the end of the cell; in a script, save it with ``ax.figure.savefig(...)`` and close
 it with ``plt.close(ax.figure)``. No function calls ``plt.show()``, none leaves open a figure
 it does not return, and none fetches: each draws what the analysis layer computes.
+``plot_funnels`` draws one panel per group on a figure of its own (``fig=`` to pass one) and
+returns the panels' Axes.
 
 The modules: ``colors.py`` (a fixed colour per value), ``_text.py`` (labels and titles),
 ``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
-charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``) and ``registry.py``,
-the one list of charts that the report and the dashboard both read.
+charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``)
+and ``registry.py``,
+the one list of charts that the report and the dashboard both read (and the comparison
+charts, drawn on request).
 """
 
 from __future__ import annotations
@@ -26,13 +30,27 @@ from knock_data._charts.colors import (
     status_color,
     value_color,
 )
+from knock_data._charts.comparisons import (
+    column_label,
+    plot_comparison,
+    plot_demand,
+    plot_funnels,
+    rate_label,
+)
 from knock_data._charts.funnel import plot_funnel
 from knock_data._charts.over_time import plot_leads_over_time
-from knock_data._charts.registry import CHART_NAMES, CHARTS, Chart, chart_named
+from knock_data._charts.registry import (
+    CHART_NAMES,
+    CHARTS,
+    COMPARISON_CHARTS,
+    Chart,
+    chart_named,
+)
 
 __all__ = [
     "CHARTS",
     "CHART_NAMES",
+    "COMPARISON_CHARTS",
     "CONSENT_COLORS",
     "MISSING_COLOR",
     "NO_SOURCE",
@@ -41,11 +59,16 @@ __all__ = [
     "STATUS_COLORS",
     "Chart",
     "chart_named",
+    "column_label",
+    "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
+    "plot_funnels",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "rate_label",
     "source_color",
     "stage_color",
     "status_color",

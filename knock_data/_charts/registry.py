@@ -1,18 +1,19 @@
-"""The one list of charts: what the report writes and the dashboard shows, in order."""
+"""The one list of charts: what the report writes and the dashboard shows, in order, and the
+charts that compare groups, drawn on request."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from matplotlib.axes import Axes
+from typing import Any
 
 from knock_data._charts.breakdowns import plot_consent, plot_sources, plot_status
+from knock_data._charts.comparisons import plot_comparison, plot_demand, plot_funnels
 from knock_data._charts.funnel import plot_funnel
 from knock_data._charts.over_time import plot_leads_over_time
 from knock_data._exceptions import ConfigurationError
 
-__all__ = ["CHARTS", "CHART_NAMES", "Chart", "chart_named"]
+__all__ = ["CHARTS", "CHART_NAMES", "COMPARISON_CHARTS", "Chart", "chart_named"]
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,19 @@ class Chart:
     title
         What a reader calls it (a tab, a caption, an error in its place).
     plot
-        The ``plot_*`` function: ``plot(df, ax=None, **options)`` returns the Axes.
+        The ``plot_*`` function: ``plot(df, ax=None, **options)`` returns the Axes (with
+        ``panels``, ``plot(df, fig=None, **options)`` returns an array of them).
     time_axis
         Its x axis is the created date: it is drawn wide, and takes ``freq=``.
+    panels
+        It draws one panel per group on a figure of its own.
     """
 
     name: str
     title: str
-    plot: Callable[..., Axes]
+    plot: Callable[..., Any]
     time_axis: bool = False
+    panels: bool = False
 
 
 #: Every chart, in the order the report writes them.
@@ -44,6 +49,14 @@ CHARTS: tuple[Chart, ...] = (
     Chart("consent", "SMS consent", plot_consent),
     Chart("funnel", "Funnel", plot_funnel),
     Chart("leads_over_time", "Leads over time", plot_leads_over_time, time_axis=True),
+)
+
+#: The charts of the comparisons (groups side by side, and what renters ask for): drawn on
+#: request in notebooks and scripts; the report and the dashboard show the overview above.
+COMPARISON_CHARTS: tuple[Chart, ...] = (
+    Chart("comparison", "Conversion by group", plot_comparison),
+    Chart("funnels", "Funnels by group", plot_funnels, panels=True),
+    Chart("demand", "What renters ask for", plot_demand),
 )
 
 #: The charts' names, in the same order.

@@ -1,7 +1,7 @@
 """Write prospect frames to files: spreadsheet-safe CSV and typed parquet, with PII options.
 
 :func:`export_csv`'s docstring has the rules of the CSV and the table of ``pii`` choices; the
-personal-data columns are ``knock_data._schema.PII_COLUMNS``.
+personal-data columns are ``PII_COLUMNS`` (the schema module).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from typing import BinaryIO
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import PII_COLUMNS, is_missing
+from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
 __all__ = ["INVISIBLE_RANGES", "PII_CHOICES", "export_csv", "to_parquet"]
 
 #: The accepted values of the ``pii`` option.
-PII_CHOICES: tuple[str, ...] = ("keep", "mask", "drop")
 
 _STRING = pd.StringDtype("pyarrow")
 

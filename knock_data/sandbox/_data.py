@@ -14,7 +14,7 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 __all__ = ["DEFAULT_SEED", "EXAMPLE_PROSPECT", "generate_prospects"]
@@ -158,6 +158,21 @@ _HOUR_WEIGHT = [
 # fmt: on
 
 
+class Community(NamedTuple):
+    """One community: its id, where it is, its time zone and its agents' usernames."""
+
+    community_id: str
+    city: str
+    state: str
+    zip3: str
+    zone: ZoneInfo
+    agents: list[str]
+
+
+#: How often a lead belongs to each community of :data:`_COMMUNITIES`, in order.
+COMMUNITY_WEIGHTS = [5, 4, 3, 4, 3, 2, 2]
+
+
 def _hex16(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
@@ -177,11 +192,37 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
+def day_weight(day: date) -> float:
+    """How busy a day is for new leads, relative to others: season times weekday."""
+    return _MONTH_WEIGHT[day.month - 1] * _WEEKDAY_WEIGHT[day.weekday()]
+
+
+def span_days() -> list[date]:
+    """The creation days of the generated leads, latest first."""
+    return [(_END - timedelta(days=d)).date() for d in range(_SPAN_DAYS)]
+
+
 def _created_days(rng: random.Random, n: int) -> list[date]:
     """Lead creation days over the span, weighted by season and weekday."""
-    days = [(_END - timedelta(days=d)).date() for d in range(_SPAN_DAYS)]
-    weights = [_MONTH_WEIGHT[d.month - 1] * _WEEKDAY_WEIGHT[d.weekday()] for d in days]
-    return rng.choices(days, weights=weights, k=n)
+    days = span_days()
+    return rng.choices(days, weights=[day_weight(d) for d in days], k=n)
+
+
+def build_communities(rng: random.Random) -> list[Community]:
+    """The communities and their agents, drawn first from a seed's random stream.
+
+    The example prospect belongs to the first community and its agent works there, so it
+    does not show up as a community or agent of its own in breakdowns.
+    """
+    communities: list[Community] = []
+    for city, state, zip3, zone, n_agents in _COMMUNITIES:
+        agents = [_uuid(rng) for _ in range(n_agents)]
+        community_id = _hex16(rng)
+        if not communities:
+            community_id = EXAMPLE_PROSPECT["communityId"]
+            agents[0] = EXAMPLE_PROSPECT["agent"]["username"]
+        communities.append(Community(community_id, city, state, zip3, ZoneInfo(zone), agents))
+    return communities
 
 
 def _pick(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
@@ -204,17 +245,7 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     rng = random.Random(seed)
-    communities: list[tuple[str, str, str, str, ZoneInfo, list[str]]] = []
-    for city, state, zip3, zone, n_agents in _COMMUNITIES:
-        agents = [_uuid(rng) for _ in range(n_agents)]
-        community_id = _hex16(rng)
-        if not communities:
-            # The example prospect belongs to the first community and its agent works there,
-            # so it does not show up as a community or agent of its own in breakdowns.
-            community_id = EXAMPLE_PROSPECT["communityId"]
-            agents[0] = EXAMPLE_PROSPECT["agent"]["username"]
-        communities.append((community_id, city, state, zip3, ZoneInfo(zone), agents))
-    community_weights = [5, 4, 3, 4, 3, 2, 2]
+    communities = build_communities(rng)
 
     reserved = {EXAMPLE_PROSPECT["prospectId"], JS_EXAMPLE_ID}
     ids: list[str] = []
@@ -236,18 +267,19 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     ]
     days = _created_days(rng, len(ids))
     for prospect_id, day in zip(ids, days, strict=True):
-        records.append(_one_prospect(rng, prospect_id, day, communities, community_weights))
+        records.append(one_prospect(rng, prospect_id, day, communities))
     return records[:n]
 
 
-def _one_prospect(
-    rng: random.Random,
-    prospect_id: str,
-    day: date,
-    communities: list[Any],
-    community_weights: list[int],
+def one_prospect(
+    rng: random.Random, prospect_id: str, day: date, communities: Sequence[Community]
 ) -> dict[str, Any]:
-    community_id, city, state, zip3, zone, agents = rng.choices(communities, community_weights)[0]
+    """One synthetic guest card created on ``day`` (local time), as the API would serve it.
+
+    Its status, ``updatedAt``, agent and flags are those of a lead seen at the end of the
+    generated span; later arrivals replace them with their own lifecycle.
+    """
+    community_id, city, state, zip3, zone, agents = rng.choices(communities, COMMUNITY_WEIGHTS)[0]
     hour = rng.choices(range(24), weights=_HOUR_WEIGHT)[0]
     local = datetime(
         day.year,

@@ -5,210 +5,40 @@ header, the documented bodies for malformed and unknown ids, and an API-Gateway-
 ``403 {"message": "Forbidden"}`` for a missing or wrong key. ``latency`` and
 ``fault_rate`` make it slow and flaky on purpose, so clients can be tested for real.
 
-Each response is written to the socket in one ``sendall`` with ``TCP_NODELAY`` set: the
-standard library's handler writes headers and body separately, which on a keep-alive
-connection stalls every response for about 40 ms (Nagle's algorithm meeting delayed ACK).
+It lives in simulated time: every prospect follows its lifecycle, the clock starts at the
+default moment (where every record is today's) or at ``now=``, moves with
+:meth:`SandboxServer.advance` or ``POST /_sandbox/advance?days=N`` (with the key), or runs
+by itself at ``speed`` days per minute, and every response's ``Date`` header says the
+sandbox's present.
+
+The HTTP side (the request handler and the threading server) lives in ``_http``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
+import math
 import random
-import re
-import socket
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Sequence
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from knock_data._fetch.config import STAGE_TEST_KEY
-from knock_data.sandbox._data import DEFAULT_SEED, generate_prospects
+from knock_data.sandbox._clock import SandboxClock, http_date, parse_moment
+from knock_data.sandbox._data import DEFAULT_SEED
+from knock_data.sandbox._http import ADVANCE_PATH, FAULT_KINDS, _Server
+from knock_data.sandbox._population import Population
 
-__all__ = ["DEFAULT_API_KEY", "FAULT_KINDS", "SandboxServer"]
+__all__ = ["ADVANCE_PATH", "DEFAULT_API_KEY", "FAULT_KINDS", "SandboxServer"]
 
 #: The public stage test key from the API document.
 DEFAULT_API_KEY = STAGE_TEST_KEY
-
-#: What a faulty response can be, chosen at random among these.
-FAULT_KINDS = ("rate_limited", "bad_gateway", "unavailable", "truncated", "dropped")
-
-_NUMBER = re.compile(r"[0-9]+")
-_PATH = re.compile(r"/prospect/(?P<id>[^/]*)")
-#: Seconds a connection may stay silent (a half-sent request, an idle keep-alive) before the
-#: sandbox hangs up, so that no client can hold a thread for long.
-READ_TIMEOUT = 10.0
-#: Distinct paths counted one by one besides the prospects that exist; the rest share one
-#: counter, so that requests for random paths cannot grow the counts without bound.
+#: Distinct paths counted one by one besides today's prospects; the rest share one counter,
+#: so that requests for random paths cannot grow the counts without bound.
 MAX_OTHER_PATHS = 10_000
 #: Where requests for paths past that bound are counted.
 OTHER_PATHS = "(other paths)"
-_MAX_BODY = 1 << 20  # bytes of request body read (and thrown away) before hanging up
-
-
-def _json(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
-
-
-_FORBIDDEN = _json({"message": "Forbidden"})
-_NOT_FOUND_ROUTE = _json({"message": "Not Found"})
-_NOT_ALLOWED = _json({"message": "Method Not Allowed"})
-_TOO_MANY = _json({"message": "Too Many Requests"})
-_BAD_GATEWAY = _json({"message": "Internal server error"})
-_UNAVAILABLE = _json({"message": "Service Unavailable"})
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    429: "Too Many Requests",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    timeout = READ_TIMEOUT  # on every read of the socket: see StreamRequestHandler.setup
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the sandbox runs inside tests, notebooks and the demo
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # What the standard library rejects before a handler runs (a garbled request line,
-        # an unknown method, oversized headers) is answered in JSON too, then hung up on.
-        self.close_connection = True
-        self._reply(code, _json({"message": message or HTTPStatus(code).phrase}))
-
-    def _reply(self, status: int, body: bytes, extra: Sequence[tuple[str, str]] = ()) -> None:
-        head = [
-            f"HTTP/1.1 {status} {_REASONS.get(status) or HTTPStatus(status).phrase}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-            *(f"{name}: {value}" for name, value in extra),
-        ]
-        if self.close_connection:
-            head.append("Connection: close")
-        elif self.request_version == "HTTP/1.0":  # an HTTP/1.0 client that asked to keep alive
-            head.append("Connection: keep-alive")
-        payload = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
-        if self.command != "HEAD":
-            payload += body
-        self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        sandbox = self.server.sandbox
-        path = urlsplit(self.path).path
-        match = _PATH.fullmatch(path)
-        # API Gateway hands the function the decoded path parameter: /prospect/12%203
-        # is reported as "Id 12 3 is not a valid prospect id".
-        prospect_id = unquote(match["id"]) if match else ""
-        body = sandbox._bodies.get(prospect_id) if match else None
-        sandbox._count(path, known=body is not None)
-        if sandbox.latency > 0:
-            time.sleep(sandbox.latency)
-        if match is None:
-            self._reply(404, _NOT_FOUND_ROUTE)
-            return
-        if self.headers.get("x-api-key") != sandbox.api_key:
-            self._reply(403, _FORBIDDEN)
-            return
-        if sandbox._should_fail():
-            self._fault(sandbox, body)
-        elif body is not None:
-            self._reply(200, body)
-        elif not _NUMBER.fullmatch(prospect_id):
-            message = f"Id {prospect_id} is not a valid prospect id. Id must be a number."
-            self._reply(400, _json({"errorMessage": message}))
-        else:
-            message = f"Unable to get prospect upstream - Prospect_id {prospect_id} does not exist."
-            self._reply(
-                404, _json({"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": message})
-            )
-
-    do_HEAD = do_GET
-
-    def _refuse(self) -> None:
-        self.server.sandbox._count(urlsplit(self.path).path, known=False)
-        text = self.headers.get("Content-Length", "0").strip()
-        length = int(text) if text.isascii() and text.isdigit() else -1
-        if not 0 <= length <= _MAX_BODY:
-            # Not a length, or more than is worth reading: say so and hang up, since what
-            # follows on the connection cannot be told from the body.
-            self.close_connection = True
-            self._reply(400, _json({"message": "Bad Request: invalid Content-Length"}))
-            return
-        if length:
-            self.rfile.read(length)
-        self._reply(405, _NOT_ALLOWED, [("Allow", "GET, HEAD")])
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _refuse
-
-    def _fault(self, sandbox: SandboxServer, body: bytes | None) -> None:
-        kind = sandbox._fault_kind()
-        if kind == "rate_limited":
-            self._reply(429, _TOO_MANY, [("Retry-After", str(sandbox.retry_after))])
-        elif kind == "bad_gateway":
-            self._reply(502, _BAD_GATEWAY)
-        elif kind == "unavailable":
-            self._reply(503, _UNAVAILABLE)
-        elif kind == "truncated":
-            # Promise the whole prospect, send half of it, hang up.
-            if body is None:
-                body = sandbox._example_body
-            head = (
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            ).encode("latin-1")
-            self.wfile.write(head + body[: len(body) // 2])
-            self.close_connection = True
-        else:  # dropped: hang up without a word
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 128
-    sandbox: SandboxServer
-
-    def __init__(self, address: tuple[str, int]) -> None:
-        super().__init__(address, _Handler)
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
-
-    def close_open_connections(self) -> None:
-        """Hang up on keep-alive clients, so a stopped sandbox answers nobody."""
-        with self._open_lock:
-            connections = list(self._open)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # the client may have gone already
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client hanging up mid-response is routine (timeouts, our own faults): stay quiet.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
 
 
 class SandboxServer:
@@ -219,10 +49,12 @@ class SandboxServer:
     host, port
         Where to listen; ``port=0`` picks a free port (read it from :attr:`url`).
     n_prospects
-        How many prospects exist. The API document's example ``47569637`` is always the
-        first, and ``51316`` (the id in its JavaScript example) exists when ``n >= 2``.
+        How many prospects exist at the default moment. The API document's example
+        ``47569637`` is always the first, and ``51316`` (the id in its JavaScript example)
+        exists when ``n >= 2``.
     seed
-        Makes the data: the same seed gives the same prospects.
+        Makes the data and its lifecycles: the same seed gives the same prospects, moving
+        the same way.
     api_key
         The key clients must send in ``x-api-key``.
     latency
@@ -238,12 +70,20 @@ class SandboxServer:
         Which faults to draw from, among :data:`FAULT_KINDS` (``"rate_limited"``,
         ``"bad_gateway"``, ``"unavailable"``, ``"truncated"``, ``"dropped"``); all by
         default. ``fault_kinds=("rate_limited",)`` tests a client's handling of 429 alone.
+    now
+        The sandbox's present at start (a tz-aware datetime, a day, or ISO-8601 text;
+        naive is UTC). Default: the first whole minute after every ``createdAt`` and
+        ``updatedAt`` of the data (2021-11-02 00:00 UTC for the default data), where every
+        prospect is served exactly as :func:`generate_prospects` makes it.
+    speed
+        Simulated days per real minute for a clock that runs by itself (live demos); 0, the
+        default, moves only with :meth:`advance`.
 
     ``latency``, ``fault_rate`` and ``fault_kinds`` may be changed while the server runs.
-    :attr:`requests` counts the requests received per path (every prospect that exists, and
-    up to :data:`MAX_OTHER_PATHS` other paths; the rest under :data:`OTHER_PATHS`),
-    :attr:`records` holds the prospects as served. A connection silent for
-    :data:`READ_TIMEOUT` seconds is closed.
+    :attr:`requests` counts the requests received per path (today's prospects each, and up
+    to :data:`MAX_OTHER_PATHS` other paths; the rest under :data:`OTHER_PATHS`),
+    :attr:`records` holds the prospects as served at :attr:`now`. A connection silent for
+    10 seconds (a half-sent request, an idle keep-alive) is closed.
 
     Examples
     --------
@@ -251,8 +91,20 @@ class SandboxServer:
     >>> with SandboxServer(n_prospects=10) as server:
     ...     r = requests.get(f"{server.url}/prospect/47569637",
     ...                      headers={"x-api-key": server.api_key}, timeout=5)
-    >>> r.json()["status"]
-    'new'
+    >>> r.json()["status"], r.headers["Date"]
+    ('new', 'Tue, 02 Nov 2021 00:00:00 GMT')
+
+    The clock moves forward, and the prospects with it:
+
+    >>> server = SandboxServer(n_prospects=200)
+    >>> server.now.isoformat(), len(server.prospect_ids)
+    ('2021-11-02T00:00:00+00:00', 200)
+    >>> server.advance(days=7).isoformat()
+    '2021-11-09T00:00:00+00:00'
+    >>> len(server.prospect_ids) > 200                      # leads kept arriving
+    True
+    >>> server.timeline("47569637")[0]
+    (datetime.datetime(2021, 10, 14, 18, 10, 34, 515181, tzinfo=datetime.timezone.utc), 'new')
     """
 
     def __init__(
@@ -268,6 +120,8 @@ class SandboxServer:
         fault_seed: int | None = None,
         retry_after: int = 1,
         fault_kinds: Sequence[str] = FAULT_KINDS,
+        now: datetime | date | str | None = None,
+        speed: float = 0.0,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise ValueError(f"fault_rate must be between 0 and 1, got {fault_rate}")
@@ -278,6 +132,7 @@ class SandboxServer:
             raise ValueError(
                 f"fault_kinds must be one or more of {', '.join(FAULT_KINDS)}; got {fault_kinds!r}"
             )
+        start = None if now is None else parse_moment(now)
         self.host = host
         self.port = port
         self.n_prospects = n_prospects
@@ -287,19 +142,125 @@ class SandboxServer:
         self.fault_rate = fault_rate
         self.retry_after = retry_after
         self.fault_kinds = tuple(fault_kinds)
-        self.records = generate_prospects(n_prospects, seed)
-        self._bodies = {r["prospectId"]: _json(r) for r in self.records}
-        self._example_body = self._bodies[self.records[0]["prospectId"]]
+        self._population = Population(n_prospects, seed)
+        self._clock = SandboxClock(start or self._population.present, days_per_minute=speed)
+        if self._clock.now != self._population.present or speed:
+            self._population.prepare_moves()
+        self._date = (self._population.present, http_date(self._population.present))
         self._rng = random.Random(fault_seed)
         self._lock = threading.Lock()
         self.requests: Counter[str] = Counter()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
+    # -- the clock ---------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        """The sandbox's present (tz-aware UTC, whole seconds): what every answer shows."""
+        return self._clock.now
+
+    @property
+    def speed(self) -> float:
+        """Simulated days per real minute the clock runs by itself (0: it stands still)."""
+        return self._clock.days_per_minute
+
+    def advance(self, delta: timedelta | None = None, /, *, days: float | None = None) -> datetime:
+        """Move the clock forward and return the new present; it never goes back.
+
+        Parameters
+        ----------
+        delta
+            How far, as a ``timedelta``.
+        days
+            Or how far in days (``advance(days=7)``, ``advance(days=0.5)``).
+
+        Examples
+        --------
+        >>> from datetime import timedelta
+        >>> server = SandboxServer(n_prospects=20)
+        >>> server.advance(timedelta(hours=36)).isoformat()
+        '2021-11-03T12:00:00+00:00'
+        >>> server.advance(days=-1)
+        Traceback (most recent call last):
+        ...
+        ValueError: the sandbox's clock moves forward only; cannot go back by 1 day, 0:00:00
+        """
+        if (delta is None) == (days is None):
+            raise TypeError("advance() takes a timedelta or days=, not both or neither")
+        if delta is None:
+            if not math.isfinite(days):  # type: ignore[arg-type]
+                raise ValueError(f"days must be a finite number, got {days}")
+            try:
+                delta = timedelta(days=days)  # type: ignore[arg-type]
+            except OverflowError:
+                raise ValueError(f"cannot advance by {days} days: past the year 9999") from None
+        self._population.prepare_moves()
+        return self._clock.advance(delta)
+
+    # -- what exists, and the ground truth -----------------------------------------------------
+
     @property
     def prospect_ids(self) -> list[str]:
-        """The ids that exist, in a stable order (the order they were made)."""
-        return [r["prospectId"] for r in self.records]
+        """The ids that exist at :attr:`now`: today's ids in today's order, then the later
+        arrivals in creation order (so the list grows as the clock moves)."""
+        return self._population.ids_at(self.now)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """Every prospect as served at :attr:`now`, in :attr:`prospect_ids` order.
+
+        At the default moment this is :func:`generate_prospects`'s list itself; at any other
+        moment it is built on each access.
+        """
+        now = self.now
+        if now == self._population.present:
+            return self._population.records
+        records = (self._population.record_at(i, now) for i in self._population.ids_at(now))
+        return [r for r in records if r is not None]
+
+    def timeline(
+        self, prospect_id: str | int, *, until: datetime | date | str | None = None
+    ) -> list[tuple[datetime, str]]:
+        """The prospect's true story: ``[(moment, status), ...]``, creation first.
+
+        The whole lifecycle, its future after :attr:`now` included, unless ``until`` stops
+        it at a moment. Other changes (agent, SMS consent, deleted, not a prospect) are in
+        :meth:`record_at`. An id the sandbox never has raises ``KeyError``.
+
+        Examples
+        --------
+        >>> server = SandboxServer(n_prospects=20)
+        >>> [status for _, status in server.timeline("47569637", until=server.now)]
+        ['new']
+        """
+        steps = self._population.timeline(str(prospect_id))
+        if until is None:
+            return steps
+        last = parse_moment(until)
+        return [(moment, status) for moment, status in steps if moment <= last]
+
+    def record_at(
+        self, prospect_id: str | int, moment: datetime | date | str | None = None
+    ) -> dict[str, Any] | None:
+        """The whole record as served at ``moment`` (default :attr:`now`), a new dict.
+
+        ``None`` when the prospect does not exist yet at that moment; an id the sandbox never
+        has raises ``KeyError``.
+
+        Examples
+        --------
+        >>> server = SandboxServer(n_prospects=20)
+        >>> server.record_at("51316") == next(
+        ...     r for r in server.records if r["prospectId"] == "51316")
+        True
+        >>> server.record_at("51316", "2019-01-01") is None        # not created yet
+        True
+        """
+        at = self.now if moment is None else parse_moment(moment)
+        return self._population.record_at(str(prospect_id), at)
+
+    # -- serving ------------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
@@ -361,16 +322,23 @@ class SandboxServer:
         where = self.url if self._httpd is not None else "stopped"
         return (
             f"SandboxServer({where}, n_prospects={self.n_prospects}, seed={self.seed}, "
-            f"latency={self.latency}, fault_rate={self.fault_rate})"
+            f"now={self.now.isoformat()}, latency={self.latency}, fault_rate={self.fault_rate})"
         )
 
     # -- used by the handler ---------------------------------------------------------
-    def _count(self, path: str, *, known: bool) -> None:
-        """Count a request: per path for the prospects that exist, and for up to
+    def _count(self, path: str, *, prospect_id: str | None = None) -> None:
+        """Count a request: per path for today's prospects, and for up to
         :data:`MAX_OTHER_PATHS` other paths; past that under :data:`OTHER_PATHS`."""
+        known = prospect_id is not None and prospect_id in self._population.bodies
         with self._lock:
-            room = len(self.requests) < len(self._bodies) + MAX_OTHER_PATHS
+            room = len(self.requests) < len(self._population.bodies) + MAX_OTHER_PATHS
             self.requests[path if known or room or path in self.requests else OTHER_PATHS] += 1
+
+    def _http_date(self, moment: datetime) -> str:
+        cached = self._date  # one tuple, replaced whole: safe to read from any thread
+        if cached[0] != moment:
+            cached = self._date = (moment, http_date(moment))
+        return cached[1]
 
     def _should_fail(self) -> bool:
         if self.fault_rate <= 0:

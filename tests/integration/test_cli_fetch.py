@@ -36,7 +36,7 @@ def test_fetch_writes_prospects_and_errors(
     out = pd.read_csv(tmp_path / "out.csv", dtype=str)
     assert out["prospect_id"].tolist() == ids
     errors = pd.read_csv(tmp_path / "errors.csv", dtype=str)
-    assert errors["error_code"].tolist() == ["not_found", "invalid_id"]
+    assert errors["reason"].tolist() == ["not_found", "invalid_id"]
     assert not errors["prospect_id"].str.startswith("=").any()  # spreadsheet-safe
     err = capsys.readouterr().err
     assert "25 records: 0 from cache, 25 fetched" in err

@@ -12,10 +12,12 @@ import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 
-from knock_data.sandbox import generate_prospects
+from knock_data.sandbox import SandboxServer, generate_prospects
 
 pytestmark = pytest.mark.integration
 
@@ -43,13 +45,22 @@ class Running:
         self.url, self.key = url.group(1), key.group(1)
 
     def get(self, path: str) -> tuple[int, dict[str, object]]:
-        request = urllib.request.Request(self.url + path, headers={"x-api-key": self.key})
+        status, _, body = self.send(path)
+        return status, body
+
+    def send(self, path: str, method: str = "GET") -> tuple[int, datetime, dict[str, object]]:
+        """Status, the moment of the Date header, and the JSON body."""
+        request = urllib.request.Request(
+            self.url + path, headers={"x-api-key": self.key}, method=method
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
+                date = parsedate_to_datetime(response.headers["Date"])
+                return response.status, date, json.loads(response.read())
         except urllib.error.HTTPError as error:
             with error:
-                return error.code, json.loads(error.read())
+                date = parsedate_to_datetime(error.headers["Date"])
+                return error.code, date, json.loads(error.read())
 
     def stop(self, signum: int) -> tuple[int, str, str]:
         self.process.send_signal(signum)
@@ -114,4 +125,64 @@ def test_a_busy_port_is_a_clear_error_not_a_traceback() -> None:
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_now_starts_the_clock_at_a_moment_and_the_endpoint_moves_it(
+    running: list[Running],
+) -> None:
+    run = Running("--port", "0", "--prospects", "500", "--now", "2021-12-31")
+    running.append(run)
+    expected = SandboxServer(n_prospects=500, now="2021-12-31")
+    assert f"Clock:    2021-12-31 00:00:00 UTC, {len(expected.prospect_ids):,} prospects" in (
+        run.banner
+    )
+    assert f"curl -X POST -H 'x-api-key: {run.key}' '{run.url}/_sandbox/advance?days=7'" in (
+        run.banner
+    )
+    newest = expected.prospect_ids[-1]  # a lead that arrived after the default moment
+    status, date, body = run.send(f"/prospect/{newest}")
+    assert (status, date, body) == (
+        200,
+        datetime(2021, 12, 31, tzinfo=UTC),
+        expected.record_at(newest),
+    )
+    status, date, body = run.send("/_sandbox/advance?days=7", method="POST")
+    assert status == 200
+    assert body["now"] == "2022-01-07T00:00:00+00:00"
+    assert run.send("/prospect/51316")[1] == datetime(2022, 1, 7, tzinfo=UTC)
+    assert run.stop(signal.SIGINT)[0] == 0
+
+
+def test_speed_lets_the_clock_run_by_itself(running: list[Running]) -> None:
+    run = Running("--port", "0", "--prospects", "50", "--speed", "1440")
+    running.append(run)
+    assert "running at 1440 days per minute" in run.banner
+    first = run.send("/prospect/51316")[1]
+    deadline = datetime.now(UTC) + timedelta(seconds=15)
+    later = first
+    while later < first + timedelta(hours=3) and datetime.now(UTC) < deadline:
+        later = run.send("/prospect/51316")[1]
+    assert later >= first + timedelta(hours=3)  # a simulated day per real second
+    assert run.stop(signal.SIGTERM)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--now", "tomorrow"], "argument --now: expected a day or a moment such as 2021-12-31"),
+        (["--speed", "-1"], "argument --speed: expected zero or more simulated days per minute"),
+        (["--speed", "fast"], "argument --speed: expected zero or more simulated days per minute"),
+    ],
+)
+def test_a_bad_clock_option_is_a_clear_usage_error(args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "knock_data", "sandbox", "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
     assert "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from knock_data._cli import main
-from knock_data._demo import DEFAULT_IDS, run_demo
+from knock_data._cli.demo import DEFAULT_IDS, run_demo
 from knock_data._fetch.ids import normalize_ids, read_ids
 from knock_data.sandbox import SandboxServer
 
@@ -50,7 +50,7 @@ def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: P
     assert len(prospects) == n_found
     assert prospects["prospect_id"].is_unique
     errors = pd.read_csv(tmp_path / "out" / "fetch_errors.csv", dtype=str, encoding="utf-8-sig")
-    assert errors["error_code"].value_counts().to_dict() == {
+    assert errors["reason"].value_counts().to_dict() == {
         "not_found": len(wanted.ids) - n_found,
         "invalid_id": len(wanted.invalid),
     }

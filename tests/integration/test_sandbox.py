@@ -353,7 +353,7 @@ def test_many_requests_share_one_keep_alive_connection(sandbox: SandboxServer) -
     try:
         conn.connect()
         first_socket = conn.sock
-        statuses = Counter()
+        statuses: Counter[int] = Counter()
         for i, prospect_id in enumerate(sandbox.prospect_ids[:150]):
             path = f"/prospect/{prospect_id}" if i % 10 else "/prospect/0"  # errors too
             reply = call(sandbox, path, conn=conn)
@@ -453,18 +453,18 @@ def test_a_bad_content_length_is_400_and_hung_up_on(make_sandbox: Any, length: s
 def test_a_half_sent_request_is_hung_up_on_after_the_read_timeout(
     make_sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from knock_data.sandbox import _server
+    from knock_data.sandbox import _http
 
-    monkeypatch.setattr(_server._Handler, "timeout", 0.5)
+    monkeypatch.setattr(_http._Handler, "timeout", 0.5)
     server = make_sandbox(n_prospects=5)
     start = time.monotonic()
     answer = _raw(server, b"GET /prospect/51316 HTTP/1.1\r\nHost: x\r\n")  # no blank line
     waited = time.monotonic() - start
     assert answer == b""  # nothing to answer: the request never ended
     assert 0.4 <= waited < 5
-    assert _server._Handler.timeout == 0.5
+    assert _http._Handler.timeout == 0.5
     monkeypatch.undo()
-    assert _server._Handler.timeout == _server.READ_TIMEOUT == 10.0
+    assert _http._Handler.timeout == _http.READ_TIMEOUT == 10.0
 
 
 def test_the_per_path_counts_stay_bounded(

@@ -13,7 +13,12 @@ import pytest
 
 from tests.notebooks._jupyter import NOTEBOOKS
 
-EXPECTED = ("01_quickstart.ipynb", "02_breakdowns.ipynb", "03_funnel_dashboard.ipynb")
+EXPECTED = (
+    "01_quickstart.ipynb",
+    "02_breakdowns.ipynb",
+    "03_funnel_dashboard.ipynb",
+    "05_comparisons.ipynb",
+)
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 
 

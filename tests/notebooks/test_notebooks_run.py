@@ -14,7 +14,12 @@ from tests.notebooks._jupyter import NOTEBOOKS, JupyterHome, execute_notebook, o
 
 pytestmark = pytest.mark.notebook
 
-NAMES = ("01_quickstart.ipynb", "02_breakdowns.ipynb", "03_funnel_dashboard.ipynb")
+NAMES = (
+    "01_quickstart.ipynb",
+    "02_breakdowns.ipynb",
+    "03_funnel_dashboard.ipynb",
+    "05_comparisons.ipynb",
+)
 SECRET = "kd-test-SECRET-4f7c2a9e61b0"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -57,6 +62,15 @@ def test_runs_for_a_new_user_on_the_sandbox(
     if name == "03_funnel_dashboard.ipynb":
         views = [out for out in _outputs(nb) if WIDGET_VIEW in out.get("data", {})]
         assert views, "the dashboard did not display itself"
+    if name == "05_comparisons.ipynb":
+        images = [out for out in _outputs(nb) if "image/png" in out.get("data", {})]
+        assert len(images) >= 4, "the comparison, funnels and demand charts"
+        # The sample spend matches the sandbox's sources: every kind of row shows up, the
+        # last month (one day of data) is marked partial, and the sandbox's chance phone
+        # collisions are found.
+        assert all(match in text for match in ("both", "spend only", "leads only"))
+        assert "Partial: 2020-08, 2021-11" in text
+        assert "prospects in" in text
 
 
 @pytest.mark.parametrize("name", NAMES)

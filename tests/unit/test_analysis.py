@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,7 @@ FUNNEL_STATUSES = [
 ]
 
 
-def frame_of_statuses(statuses: list[str | None], categorical: bool = True) -> pd.DataFrame:
+def frame_of_statuses(statuses: Sequence[str | None], categorical: bool = True) -> pd.DataFrame:
     return prospect_frame([{"status": s} for s in statuses], categorical=categorical)
 
 
@@ -408,7 +410,7 @@ def test_funnel_of_no_leads() -> None:
 # ---------------------------------------------------------------------------------------
 # filter_prospects
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     # prospect: kept by default
     {"prospect_id": "1", "status": "new", "community_id": "c1", "source_title": "Zillow",
      "agent_username": "ann", "created_at": "2026-03-01T00:00:00Z",
@@ -444,7 +446,7 @@ def test_filter_prospects_follows_knocks_definitions(categorical: bool) -> None:
 
 def test_filter_prospects_by_values(categorical: bool) -> None:
     df = prospect_frame(ROWS, categorical=categorical)
-    every = {"include_deleted": True, "include_not_prospect": True}
+    every: dict[str, Any] = {"include_deleted": True, "include_not_prospect": True}
     assert ids(filter_prospects(df, communities="c2", **every)) == ["3", "4"]
     assert ids(filter_prospects(df, sources=["Zillow", None], **every)) == ["1", "3", "4"]
     assert ids(filter_prospects(df, agents=["bob"], **every)) == ["2"]
@@ -534,8 +536,9 @@ def test_leads_over_time_fills_empty_periods_and_splits_by_column() -> None:
     assert monthly.attrs["undated"] == 1
     split = leads_over_time(df, "month", by="source_title")
     assert list(split.columns) == ["Yelp", "Zillow", "(missing)"]
-    assert split.loc[pd.Period("2026-01", "M")].tolist() == [1, 1, 0]
-    assert split.loc[pd.Period("2026-04", "M")].tolist() == [0, 0, 1]
+    january, april = pd.Period("2026-01", "M"), pd.Period("2026-04", "M")
+    assert split.loc[january].tolist() == [1, 1, 0]  # type: ignore[call-overload]  # stubs
+    assert split.loc[april].tolist() == [0, 0, 1]  # type: ignore[call-overload]  # lack Period
     assert leads_over_time(df, "Q")["leads"].tolist() == [2, 1]
 
 

@@ -16,6 +16,8 @@ import pandas as pd
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 import knock_data as kd
 from knock_data import (
@@ -30,6 +32,7 @@ from knock_data import (
 from knock_data._charts import (
     CHART_NAMES,
     CHARTS,
+    COMPARISON_CHARTS,
     CONSENT_COLORS,
     OTHER_COLOR,
     chart_named,
@@ -39,7 +42,7 @@ from knock_data._charts import (
     value_color,
 )
 from knock_data._charts.colors import _KNOWN_SOURCES
-from knock_data._report import breakdown_tables, write_charts
+from knock_data._cli.report import breakdown_tables, write_charts
 from tests.unit.prospect_frames import prospect_frame, sandbox_like_frame
 
 PLOTS: list[Callable[..., Axes]] = [
@@ -61,17 +64,34 @@ def test_a_chart_opens_only_the_figure_it_returns(plot: Callable[..., Axes], row
     df = sandbox_like_frame(rows) if rows else prospect_frame([])
     before = plt.get_fignums()
     ax = plot(df)
-    assert plt.get_fignums() == [*before, ax.figure.number]
-    plt.close(ax.figure)
+    assert plt.get_fignums() == [*before, figure(ax).number]
+    plt.close(figure(ax))
     _, own = plt.subplots()
     assert plot(df, ax=own) is own
-    assert plt.get_fignums() == [*before, own.figure.number]
-    plt.close(own.figure)
+    assert plt.get_fignums() == [*before, figure(own).number]
+    plt.close(figure(own))
     assert plt.get_fignums() == before
 
 
+def figure(ax: Axes) -> Figure:
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def bars(ax: Axes) -> list[Rectangle]:
+    assert all(isinstance(p, Rectangle) for p in ax.patches)
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    legend = ax.get_legend()
+    assert legend is not None
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def widths(ax: Axes) -> list[float]:
-    return [round(p.get_width(), 6) for p in ax.patches]
+    return [round(p.get_width(), 6) for p in bars(ax)]
 
 
 def ticks(ax: Axes) -> list[str]:
@@ -114,7 +134,7 @@ def test_status_colour_does_not_change_under_filters() -> None:
 
 def test_plot_sources_top_n_other_and_long_names() -> None:
     long_name = "Locator: Apartment Experts of Greater Metropolitan Area and Surroundings"
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in range(40):  # source i has 40 - i leads
         name = long_name if i == 0 else ("$99 Move-in Special" if i == 1 else f"Source {i:02d}")
         rows += [{"source_title": name}] * (40 - i)
@@ -145,10 +165,10 @@ def test_source_colour_is_the_same_in_every_chart() -> None:
     bar_colors = dict(zip(ticks(bars), colors(bars), strict=True))
     lines = plot_leads_over_time(df, freq="M", by="source_title", top=3)
     for line in lines.get_lines():
-        name = line.get_label().split(":")[0]
+        name = str(line.get_label()).split(":")[0]
         if name in bar_colors:
             assert to_hex(line.get_color()) == bar_colors[name]
-    matched = [line for line in lines.get_lines() if line.get_label().split(":")[0] in bar_colors]
+    matched = [ln for ln in lines.get_lines() if str(ln.get_label()).split(":")[0] in bar_colors]
     assert len(matched) >= 3  # the three largest sources are in both charts
     assert bar_colors["Zillow"] == source_color("Zillow")
     assert source_color("Zillow") == source_color("ZILLOW")
@@ -253,12 +273,12 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
         ]
     )
     ax = plot_leads_over_time(df, freq="W")
-    assert [round(p.get_height()) for p in ax.patches] == [2, 0, 1]
+    assert [round(p.get_height()) for p in bars(ax)] == [2, 0, 1]
     assert ax.get_title() == "New prospects per week (3 prospects, UTC)"
     local = plot_leads_over_time(df, freq="W", tz="America/Chicago")
-    assert [round(p.get_height()) for p in local.patches] == [1, 1, 0, 1]
+    assert [round(p.get_height()) for p in bars(local)] == [1, 1, 0, 1]
     lines = plot_leads_over_time(df, freq="W", by="status")
-    legend = [t.get_text() for t in lines.get_legend().get_texts()]
+    legend = legend_texts(lines)
     assert legend == ["New: 2 (66.7%)", "Lost: 1 (33.3%)"]
     assert [to_hex(line.get_color()) for line in lines.get_lines()] == [
         status_color("new"),
@@ -288,11 +308,11 @@ def test_bars_stacks_and_lines_gather_the_rest_by_one_rule(top: int, expected: l
     assert ticks(plot_sources(df, top=top)) == expected
     assert ticks(plot_consent(df, by="source_title", top=top)) == expected
     lines = plot_leads_over_time(df, by="source_title", top=top)
-    assert [t.get_text().split(":")[0] for t in lines.get_legend().get_texts()] == expected
+    assert [t.split(":")[0] for t in legend_texts(lines)] == expected
     if "Other (3 more)" in expected:
         other = lines.get_lines()[-1]
         assert to_hex(other.get_color()) == OTHER_COLOR
-        assert other.get_ydata().sum() == 3 + 2 + 1
+        assert np.asarray(other.get_ydata()).sum() == 3 + 2 + 1
 
 
 @pytest.mark.parametrize("top", [0, -1, 2.5, "3", True])
@@ -305,13 +325,16 @@ def test_top_must_be_a_whole_number_of_at_least_one(top: Any) -> None:
     ):
         with pytest.raises(ConfigurationError, match="top must be a whole number"):
             draw()
-    assert ticks(plot_sources(df, top=np.int64(1))) == ["A", "Other (4 more)"]
+    # A numpy integer is a whole number too (as from a computed count).
+    assert ticks(plot_sources(df, top=np.int64(1))) == ["A", "Other (4 more)"]  # type: ignore[arg-type]
 
 
 def test_one_registry_lists_every_public_chart_once() -> None:
     public = {getattr(kd, name) for name in kd.__all__ if name.startswith("plot_")}
-    assert {chart.plot for chart in CHARTS} == public
-    assert len(CHARTS) == len(public) == len(set(CHART_NAMES))
+    registered = CHARTS + COMPARISON_CHARTS
+    assert {chart.plot for chart in registered} == public
+    assert len(registered) == len(public) == len({chart.name for chart in registered})
+    assert len(CHART_NAMES) == len(CHARTS)
     assert [chart.name for chart in CHARTS if chart.time_axis] == ["leads_over_time"]
     with pytest.raises(ConfigurationError, match="'status', 'sources'"):
         chart_named("pie")
@@ -371,7 +394,10 @@ def test_breakdown_tables_match_the_functions() -> None:
     ],
 )
 def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun: str) -> None:
-    rows = [{"status": "new", "source_title": "Zillow"}, {"status": "visited", **flags}]
+    rows: list[dict[str, Any]] = [
+        {"status": "new", "source_title": "Zillow"},
+        {"status": "visited", **flags},
+    ]
     df = prospect_frame(rows)
     assert plot_funnel(df).get_title() == f"Lead funnel (2 {noun})"
     assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2)"

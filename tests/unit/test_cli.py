@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 from importlib.metadata import entry_points
 
 import pytest
 
 import knock_data
 from knock_data._cli import main
+from knock_data._cli.app import _build_parser
+from knock_data._fetch.config import BASE_URLS
+from knock_data._frame import PII_CHOICES
 
 
 def test_console_script_points_to_main() -> None:
@@ -86,3 +90,32 @@ def test_fetch_refuses_bad_options_with_a_clear_message(
         main(["fetch", "ids.csv", "-o", "out.csv", *args])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def _subcommand(name: str) -> argparse.ArgumentParser:
+    (commands,) = [a for a in _build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    parser: argparse.ArgumentParser = commands.choices[name]
+    return parser
+
+
+def _option(parser: argparse.ArgumentParser, flag: str) -> argparse.Action:
+    (action,) = [a for a in parser._actions if flag in a.option_strings]
+    return action
+
+
+def test_fetch_offers_the_library_s_own_choices() -> None:
+    # The same objects, not copies: a choice added to the library reaches the command line.
+    fetch = _subcommand("fetch")
+    assert _option(fetch, "--pii").choices is PII_CHOICES
+    assert _option(fetch, "--env").choices is BASE_URLS
+
+
+def test_fetch_refuses_an_unknown_choice_listing_the_library_s(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fetch", "ids.csv", "-o", "out.csv", "--pii", "hash"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --pii: invalid choice: 'hash'" in err
+    assert all(repr(choice) in err for choice in PII_CHOICES)

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 import threading
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 import pytest
 
 import knock_data as kd
-from knock_data._charts import CHART_NAMES, chart_named
+from knock_data._charts import CHART_NAMES, Chart, chart_named
 from knock_data._dashboard.layout import TABS
 from knock_data._dashboard.render import ChartRenderer, rows_key
 from knock_data.sandbox import generate_prospects
@@ -28,7 +29,7 @@ def frame() -> pd.DataFrame:
 
 
 @pytest.fixture
-def dash(frame: pd.DataFrame) -> kd.Dashboard:
+def dash(frame: pd.DataFrame) -> Iterator[kd.Dashboard]:
     dashboard = kd.Dashboard(frame)
     yield dashboard
     dashboard.close()
@@ -458,11 +459,12 @@ def test_the_renderer_keeps_charts_per_rows_and_forgets_the_oldest(
     renderer = ChartRenderer(cache_size=2)
     drawn: list[str] = []
     render = ChartRenderer.render
-    monkeypatch.setattr(
-        ChartRenderer,
-        "render",
-        lambda self, chart, df: drawn.append(chart.name) or render(self, chart, df),
-    )
+
+    def counted(self: ChartRenderer, chart: Chart, df: pd.DataFrame) -> bytes:
+        drawn.append(chart.name)
+        return render(self, chart, df)
+
+    monkeypatch.setattr(ChartRenderer, "render", counted)
     funnel = chart_named("funnel")
     parts = [frame.iloc[i * 100 : (i + 1) * 100] for i in range(3)]
     keys = [rows_key(part) for part in parts]

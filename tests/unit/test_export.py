@@ -311,7 +311,7 @@ def test_parquet_mask_and_drop(tmp_path: Path, frame: pd.DataFrame) -> None:
     masked = read_parquet(to_parquet(frame, tmp_path / "m.parquet", pii="mask"))
     assert masked.loc[0, "email"] == "***@example.com"
     assert masked["email"].dtype == pd.StringDtype("pyarrow")
-    assert masked.loc[0, "created_at"] == frame.loc[0, "created_at"]
+    assert masked["created_at"].iloc[0] == frame["created_at"].iloc[0]
     dropped = read_parquet(to_parquet(frame, tmp_path / "d.parquet", pii="drop"))
     assert not set(PII_COLUMNS) & set(dropped.columns)
     assert len(dropped.columns) == len(COLUMNS) - len(PII_COLUMNS)

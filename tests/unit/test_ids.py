@@ -187,7 +187,8 @@ def test_blank_cells_are_reported_with_their_row_not_dropped(tmp_path) -> None:
 def test_normalize_ids_takes_one_int_as_one_id_and_refuses_what_is_not_a_list() -> None:
     from knock_data._fetch.ids import normalize_ids
 
-    assert normalize_ids(47569637).ids == ["47569637"]
+    # One int is taken as one id, although the signature asks for an iterable.
+    assert normalize_ids(47569637).ids == ["47569637"]  # type: ignore[arg-type]
     for value, hint in [
         (None, "get_prospect"),
         (4.5, "get_prospect"),

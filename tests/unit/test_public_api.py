@@ -6,6 +6,11 @@ import importlib
 import inspect
 import itertools
 import re
+import subprocess
+import sys
+import tomllib
+import traceback
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,10 @@ import pytest
 import knock_data
 
 EXPECTED = [
+    "CLOSED_STATUSES",
     "DEFAULT_STAGES",
+    "DORMANT_AFTER",
+    "LIFECYCLE_STATES",
     "AuthenticationError",
     "BadResponse",
     "ConfigurationError",
@@ -32,24 +40,37 @@ EXPECTED = [
     "ServerError",
     "Timeout",
     "__version__",
+    "compare_conversion",
+    "compare_periods",
     "consent_breakdown",
+    "demand_breakdown",
     "export_csv",
     "filter_prospects",
     "funnel",
+    "funnel_table",
+    "is_closed",
+    "is_dormant",
     "leads_over_time",
+    "lifecycle_state",
     "normalize_status",
+    "plot_comparison",
     "plot_consent",
+    "plot_demand",
     "plot_funnel",
+    "plot_funnels",
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "possible_duplicates",
     "read_ids",
     "sandbox",
     "source_breakdown",
+    "source_roi",
     "stage_of",
     "status_breakdown",
     "to_frame",
     "to_parquet",
+    "wilson_interval",
 ]
 
 
@@ -71,7 +92,11 @@ def test_every_public_name_resolves_and_is_documented(name: str) -> None:
         # its documentation is the ``#:`` comment above its definition.
         assert constant_comment(name), f"knock_data.{name} has no #: comment"
         return
-    assert inspect.getdoc(value), f"knock_data.{name} has no docstring"
+    # Its own docstring: inspect.getdoc falls back to a parent class's, and @dataclass
+    # writes the signature into a class that has none.
+    doc = value.__doc__
+    assert doc, f"knock_data.{name} has no docstring"
+    assert not doc.startswith(f"{name}("), f"knock_data.{name} has no docstring"
 
 
 def constant_comment(name: str) -> str:
@@ -118,3 +143,43 @@ def test_exceptions_share_one_root() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         knock_data.nope  # noqa: B018
+
+
+CLASSES = [n for n in EXPECTED if n[0].isupper() and not n.isupper()]  # CamelCase
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_public_classes_show_as_knock_data_not_their_private_module(name: str) -> None:
+    value = getattr(knock_data, name)
+    assert isinstance(value, type)
+    assert value.__module__ == "knock_data"
+    assert repr(value) == f"<class 'knock_data.{name}'>"
+
+
+def test_exceptions_show_as_knock_data_in_tracebacks_before_any_other_name_is_used() -> None:
+    probe = (
+        "import knock_data._exceptions as private, knock_data, traceback\n"
+        "print(traceback.format_exception_only(private.ProspectNotFound('No prospect 5.'))[0])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "knock_data.ProspectNotFound: No prospect 5."
+    error = knock_data.RateLimited("Still 429.")
+    assert traceback.format_exception_only(error) == ["knock_data.RateLimited: Still 429.\n"]
+
+
+def test_version_is_the_installed_metadata_which_is_pyproject_s() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert knock_data.__version__ == version("knock-data") == pyproject["project"]["version"]
+    # Read from the metadata, not written a second time in the package.
+    probe = (
+        "import importlib.metadata as m\n"
+        "m.version = lambda name: '9.9.9' if name == 'knock-data' else None\n"
+        "import knock_data\n"
+        "print(knock_data.__version__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "9.9.9"

@@ -3,11 +3,12 @@
 Reads a file of prospect ids, fetches them (from the embedded sandbox unless
 ``KNOCK_API_KEY`` is set), writes the prospects and the per-id errors as spreadsheet-safe
 CSV, prints the status, source, consent and funnel tables, and writes the five charts as PNG
-files.
+files (:mod:`knock_data._cli.report`).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import tempfile
@@ -16,15 +17,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from knock_data._cli.args import Commands, positive_int
+from knock_data._fetch.config import ENV_API_KEY
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from knock_data._fetch.client import KnockClient
 
-__all__ = ["DemoOutput", "run_demo"]
+__all__ = ["DemoOutput", "add_demo", "run_demo"]
 
 DEFAULT_IDS = Path("data/sample_prospect_ids.csv")
 DEFAULT_OUT = Path("data/out")
+
+
+def add_demo(commands: Commands) -> None:
+    """Declare ``knock-data demo [IDS_FILE] [-o OUT]``."""
+    parser = commands.add_parser(
+        "demo",
+        help="fetch the sample ids, write CSV, tables and charts (sandbox unless a key is set)",
+        description=(
+            "Fetch every id in IDS_FILE, write prospects.csv and fetch_errors.csv to the output "
+            "folder, print the status, source, consent and funnel tables and write the charts "
+            f"as PNG files. Without ${ENV_API_KEY} it runs on the built-in sandbox."
+        ),
+    )
+    parser.add_argument(
+        "ids_file",
+        metavar="IDS_FILE",
+        nargs="?",
+        type=Path,
+        default=DEFAULT_IDS,
+        help="file of prospect ids (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--workers", type=positive_int, default=8, help="concurrent requests (default: 8)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    run_demo(args.ids_file, args.out, workers=args.workers, progress=not args.no_progress)
+    return 0
 
 
 @dataclass
@@ -42,9 +80,9 @@ def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClie
     """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox."""
     from knock_data._fetch.client import KnockClient
 
-    if os.environ.get("KNOCK_API_KEY"):
+    if os.environ.get(ENV_API_KEY):
         with KnockClient(cache=cache, max_workers=workers) as client:
-            print(f"Fetching from Knock at {client.base_url} (key from KNOCK_API_KEY).", file=out)
+            print(f"Fetching from Knock at {client.base_url} (key from {ENV_API_KEY}).", file=out)
             yield client
         return
 
@@ -55,7 +93,7 @@ def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClie
     with SandboxServer() as server, tempfile.TemporaryDirectory(prefix="knock-demo-") as tmp:
         path = cache or Path(tmp) / "http_cache.sqlite"
         print(
-            f"No KNOCK_API_KEY set: using the built-in sandbox at {server.url} "
+            f"No {ENV_API_KEY} set: using the built-in sandbox at {server.url} "
             f"({server.n_prospects:,} synthetic prospects).",
             file=out,
         )
@@ -102,9 +140,9 @@ def run_demo(
     import pandas as pd
 
     from knock_data._analysis import filter_prospects
+    from knock_data._cli.report import breakdown_tables, write_charts
     from knock_data._fetch.ids import read_ids
     from knock_data._frame import export_csv
-    from knock_data._report import breakdown_tables, write_charts
 
     out = out if out is not None else sys.stdout
     ids_path, out_path = Path(ids_file), Path(out_dir)
@@ -133,8 +171,8 @@ def run_demo(
     files += write_charts(leads, out_path)
 
     if len(result.errors):
-        by_code = result.errors["error_code"].value_counts().to_dict()
-        detail = ", ".join(f"{n} {code}" for code, n in sorted(by_code.items()))
+        by_reason = result.errors["reason"].value_counts().to_dict()
+        detail = ", ".join(f"{n} {code}" for code, n in sorted(by_reason.items()))
         print(f"\n{len(result.errors):,} ids failed ({detail}): see {files[1]}.", file=out)
     print("\nWrote:", file=out)
     for path in files:

@@ -1,6 +1,6 @@
-"""Argument types for the ``knock-data`` command line, shared by every subcommand.
+"""Argument types and options shared by the ``knock-data`` subcommands.
 
-Each takes the text argparse was given and returns the value, or raises
+Each type takes the text argparse was given and returns the value, or raises
 :class:`argparse.ArgumentTypeError` with a message that says what was expected, which
 argparse prints after the option's name (``argument --workers: must be at least 1, got 0``).
 """
@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-__all__ = ["port", "positive_int", "printable", "rate", "seconds", "share"]
+from knock_data._fetch.config import ENV_CACHE, default_cache_path
+
+__all__ = [
+    "Commands",
+    "add_cache_option",
+    "port",
+    "positive_int",
+    "printable",
+    "rate",
+    "seconds",
+    "share",
+]
+
+#: What ``add_subparsers()`` returns (argparse's private ``_SubParsersAction``): each
+#: subcommand module's ``add_<name>(commands)`` declares its parser on it.
+Commands = Any
 
 _N = TypeVar("_N", int, float)
 
@@ -73,3 +88,11 @@ def printable(text: object) -> str:
     '12\\x1b[2J'
     """
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """``--cache PATH``, the cache file, for every subcommand that uses one."""
+    usual = str(default_cache_path(environ={})).replace("%", "%%")  # argparse formats help
+    parser.add_argument(
+        "--cache", metavar="PATH", help=f"cache file (default: ${ENV_CACHE} if set, else {usual})"
+    )
