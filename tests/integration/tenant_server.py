@@ -37,8 +37,7 @@ class TenantServer:
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
     def record(self, key: str, prospect_id: str) -> dict[str, Any]:
         """The prospect ``prospect_id`` as key ``key`` sees it."""

@@ -108,7 +108,7 @@ def test_schema_2_tables_columns_and_meta(tmp_path: Path) -> None:
     ProspectCache(path).close()
     tables = _schema(path)["tables"]
     assert isinstance(tables, dict)
-    columns = {name: [c[1] for c in info] for name, info in tables.items()}  # type: ignore[union-attr]
+    columns = {name: [c[1] for c in info] for name, info in tables.items()}
     assert columns[PROSPECTS_TABLE] == [
         "tenant_id", "prospect_id", "cache_key", "expires", "fetched_at", "digest", "body",
     ]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pytest
@@ -327,7 +327,7 @@ def test_public_names() -> None:
 
 @pytest.mark.parametrize("storage", ["pyarrow", "python"])
 def test_a_trigger_after_any_run_of_invisible_characters_is_neutralised(
-    tmp_path: Path, storage: str
+    tmp_path: Path, storage: Literal["pyarrow", "python"]
 ) -> None:
     # "\x00=1+1" got through once, and LibreOffice runs it: skips the NUL, sees a formula.
     leaders = invisible_characters()
@@ -335,7 +335,7 @@ def test_a_trigger_after_any_run_of_invisible_characters_is_neutralised(
     assert len(leaders) > 4000  # every range, every code point (the tags too)
     cells = [lead + trigger + "1+1" for lead in leaders for trigger in "=+-@\uff1d"]
     cells += [lead * 3 + "\u200b =SUM(1)" for lead in leaders[:200]]  # runs, mixed
-    frame = pd.DataFrame({"note": pd.array(cells, dtype=pd.StringDtype(storage))})  # type: ignore[call-overload]
+    frame = pd.DataFrame({"note": cells}).astype(pd.StringDtype(storage))
     out = export_csv(frame, tmp_path / "family.csv")
     with out.open(encoding="utf-8-sig", newline="") as handle:
         written = [row[0] for row in csv.reader(handle)][1:]

@@ -181,7 +181,7 @@ def test_a_key_read_from_a_file_loses_its_surrounding_whitespace(padded: str) ->
 def test_a_key_that_cannot_be_sent_is_refused_without_showing_it(key: str, what: str) -> None:
     for source in ({"api_key": key}, {"environ": {"KNOCK_API_KEY": key}}):
         with pytest.raises(ConfigurationError, match=what) as info:
-            resolve_connection(**source)  # type: ignore[arg-type]
+            resolve_connection(**source)
         text = f"{info.value} {info.value!r} {info.value.hint}"
         assert "SECRET" not in text
         assert "tenant-A" not in text
@@ -193,7 +193,7 @@ def test_a_key_that_cannot_be_sent_is_refused_without_showing_it(key: str, what:
 def test_a_base_url_with_credentials_is_refused_and_redacted(url: str) -> None:
     for source in ({"base_url": url}, {"environ": {"KNOCK_BASE_URL": url, "KNOCK_API_KEY": "k"}}):
         with pytest.raises(ConfigurationError, match="user name or password") as info:
-            resolve_connection("k", **source)  # type: ignore[arg-type]
+            resolve_connection("k", **source)
         assert "hunter2" not in str(info.value)
         assert "pw@" not in str(info.value)
 
