@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -467,14 +468,8 @@ class ProspectCache(SQLiteCache):
         """Cached bodies (JSON, as Knock sent them) of these ids for one scope, as
         ``{prospect_id: body}``; ids not cached (or expired, unless ``include_expired``)
         are absent."""
-        ids: list[str] = []
-        packed: list[bytes] = []
-        for prospect_id, body in self._select(
-            "prospect_id, body", base_url, scope, prospect_ids, include_expired
-        ):
-            ids.append(prospect_id)
-            packed.append(body)
-        return dict(zip(ids, self._file.bodies.decompress_many(packed), strict=True))
+        ids, bodies = self._bodies(base_url, scope, prospect_ids, include_expired)
+        return dict(zip(ids, bodies, strict=True))
 
     def lookup(
         self,
@@ -488,8 +483,17 @@ class ProspectCache(SQLiteCache):
 
         Ids not cached (or expired, unless ``include_expired``) are simply absent.
         """
-        found = self.bodies(base_url, scope, prospect_ids, include_expired=include_expired)
-        return dict(zip(found, _parse_bodies(list(found.values())), strict=True))
+        ids, bodies = self._bodies(base_url, scope, prospect_ids, include_expired)
+        return dict(zip(ids, _parse_bodies(bodies), strict=True))
+
+    def _bodies(
+        self, base_url: str, scope: str, prospect_ids: Iterable[str], include_expired: bool
+    ) -> tuple[list[str], list[bytes]]:
+        rows = list(
+            self._select("prospect_id, body", base_url, scope, prospect_ids, include_expired)
+        )
+        ids = [row[0] for row in rows]
+        return ids, self._file.bodies.decompress_many([row[1] for row in rows])
 
     def fetched(
         self, base_url: str, scope: str, prospect_ids: Iterable[str]
@@ -563,11 +567,30 @@ def open_cache(
         return ProspectCache(path, busy_timeout=busy_timeout)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector out of a bulk parse, then restore it.
+
+    Parsing thousands of bodies allocates millions of small objects, none of them in a cycle;
+    each allocation burst would otherwise set off collections that walk every live object
+    (about a third of the parse's time on 20,000 bodies). Process-wide for the moment of the
+    parse: other threads only see collections postponed, never objects lost.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _parse_bodies(bodies: list[bytes]) -> list[Any]:
     """Parse many JSON bodies in one call (each was checked when it was stored)."""
     if not bodies:
         return []
-    try:
-        return list(json.loads(b"[" + b",".join(bodies) + b"]"))
-    except ValueError:
-        return [json.loads(body) for body in bodies]
+    with _collector_paused():
+        try:
+            return list(json.loads(b"[" + b",".join(bodies) + b"]"))
+        except ValueError:
+            return [json.loads(body) for body in bodies]
