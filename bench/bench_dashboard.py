@@ -1,11 +1,13 @@
-"""Dashboard responsiveness: one filter change on 100,000 rows, redrawn.
+"""Dashboard responsiveness: one filter change on 100,000 rows (and on 1,000,000), redrawn.
 
-Goal: under 250 ms from a control's new value to the summary and the charts on screen
-redrawn, for every change measured (the slowest decides). Side by side in one run, for
-the same sequence of filter states:
+Goal: under 250 ms on 100,000 rows from a control's new value to the summary, the faceted
+counts of every list and the charts on screen redrawn, for every change measured (the
+slowest decides). 1,000,000 rows are measured too and reported, without a goal. Side by side
+in one run, for the same sequence of filter states:
 
 - ``Dashboard, new state``: what a click costs (``control.value = ...`` runs the whole
-  redraw: filters, summary, the open tab's two charts as SVG);
+  redraw: filters, summary, the four lists' faceted counts, the open tab's two charts as
+  SVG);
 - ``Dashboard, open another tab``: the next tab's charts, drawn when it is opened;
 - ``Dashboard, state seen before``: undoing a change (rendered states are kept);
 - ``from scratch``: the obvious notebook callback: ``filter_prospects`` on the whole frame,
@@ -25,13 +27,14 @@ import pandas as pd
 
 GOAL_MS = 250.0
 N_ROWS = 100_000
+N_ROWS_LARGE = 1_000_000
 
 
 def _frame(n_rows: int) -> pd.DataFrame:
     import knock_data as kd
-    from knock_data.sandbox import generate_prospects
+    from knock_data.sandbox import generate_prospects, naming_tables
 
-    block = kd.to_frame(generate_prospects(20_000, seed=11))
+    block = kd.with_names(kd.to_frame(generate_prospects(20_000, seed=11)), **naming_tables(11))
     repeats = -(-n_rows // len(block))
     df = pd.concat([block] * repeats, ignore_index=True).iloc[:n_rows]
     # concat keeps categoricals only when the categories match, which they do here
@@ -78,17 +81,23 @@ def main() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+
+    for n_rows, n_changes, scratch in ((N_ROWS, 6, True), (N_ROWS_LARGE, 3, False)):
+        _run(n_rows, n_changes, scratch=scratch)
+
+
+def _run(n_rows: int, n_changes: int, *, scratch: bool) -> None:
     import knock_data as kd
 
     start = time.perf_counter()
-    df = _frame(N_ROWS)
+    df = _frame(n_rows)
     print(f"frame: {len(df):,} rows ({time.perf_counter() - start:.1f} s to build)")
     start = time.perf_counter()
     dash = kd.Dashboard(df)
     print(f"Dashboard(df): {1000 * (time.perf_counter() - start):.0f} ms (first draw)")
 
-    first_tab, other_tab_title = "Funnel and status", "Sources & consent"
-    changes = _states(dash, 6)
+    first_tab, other_tab_title = "Status and funnel", "Sources & consent"
+    changes = _states(dash, n_changes)
     fresh, other_tab, states = [], [], []
     for change in changes:
         t0 = time.perf_counter()
@@ -105,38 +114,47 @@ def main() -> None:
         t0 = time.perf_counter()
         community.value = tuple(state["communities"])
         seen.append(1000 * (time.perf_counter() - t0))
-    scratch_two, scratch_all = [], []
-    for state in states:
-        t0 = time.perf_counter()
-        _from_scratch(df, state, all_charts=False)
-        scratch_two.append(1000 * (time.perf_counter() - t0))
-        t0 = time.perf_counter()
-        _from_scratch(df, state, all_charts=True)
-        scratch_all.append(1000 * (time.perf_counter() - t0))
-
+    t0 = time.perf_counter()
+    dash.controls["tz"].value = "community"
+    zone_ms = 1000 * (time.perf_counter() - t0)
     rows = [
         ("Dashboard, new state (2 charts)", fresh),
         ("Dashboard, open another tab", other_tab),
         ("Dashboard, state seen before", seen),
-        ("from scratch, same 2 charts", scratch_two),
-        ("from scratch, all 5 charts", scratch_all),
+        ("Dashboard, each community's time", [zone_ms]),
     ]
-    print(f"{'filter change, 100,000 rows':34s} {'median':>9s} {'max':>9s}")
+    if scratch:
+        scratch_two, scratch_all = [], []
+        for state in states:
+            state = {k: v for k, v in state.items() if k != "tz"}
+            t0 = time.perf_counter()
+            _from_scratch(df, state, all_charts=False)
+            scratch_two.append(1000 * (time.perf_counter() - t0))
+            t0 = time.perf_counter()
+            _from_scratch(df, state, all_charts=True)
+            scratch_all.append(1000 * (time.perf_counter() - t0))
+        rows += [
+            ("from scratch, same 2 charts", scratch_two),
+            ("from scratch, all 5 charts", scratch_all),
+        ]
+    print(f"{f'filter change, {n_rows:,} rows':34s} {'median':>9s} {'max':>9s}")
     for label, times in rows:
         print(f"{label:34s} {statistics.median(times):7.0f}ms {max(times):7.0f}ms")
     f = statistics.median(fresh)
-    print(
-        f"speed-up over from scratch: {statistics.median(scratch_two) / f:.1f}x (same charts), "
-        f"{statistics.median(scratch_all) / f:.1f}x (all charts), "
-        f"{statistics.median(scratch_two) / statistics.median(seen):.0f}x (state seen before)"
-    )
+    if scratch:
+        print(
+            f"speed-up over from scratch: {statistics.median(scratch_two) / f:.1f}x (same "
+            f"charts), {statistics.median(scratch_all) / f:.1f}x (all charts), "
+            f"{statistics.median(scratch_two) / statistics.median(seen):.0f}x (state seen before)"
+        )
     # Every change must feel immediate, so the goal is judged on the slowest, not the median.
     slowest = max(fresh)
-    verdict = "met" if slowest < GOAL_MS else "MISSED"
-    print(
-        f"goal: every new filter state redrawn in under {GOAL_MS:.0f} ms "
-        f"(slowest {slowest:.0f} ms): {verdict}"
-    )
+    if n_rows == N_ROWS:
+        verdict = "met" if slowest < GOAL_MS else "MISSED"
+        print(
+            f"goal: every new filter state redrawn in under {GOAL_MS:.0f} ms "
+            f"(slowest {slowest:.0f} ms): {verdict}"
+        )
     dash.close()
 
 

@@ -37,6 +37,7 @@ from knock_data._exceptions import (
     RecordError,
     ServerError,
     Timeout,
+    WrongArgumentType,
 )
 
 # name -> private module that defines it; imported on first attribute access so that the
@@ -46,11 +47,14 @@ _LAZY: dict[str, str] = {
     "FetchResult": "knock_data._fetch.result",
     "KnockClient": "knock_data._fetch.client",
     "RetryPolicy": "knock_data._fetch.retry",
+    "IdList": "knock_data._fetch.ids",
     "read_ids": "knock_data._fetch.ids",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
+    "export_excel": "knock_data._frame",
     "to_parquet": "knock_data._frame",
+    "with_names": "knock_data._frame",
     # analysis (pure functions)
     "DEFAULT_STAGES": "knock_data._analysis",
     "compare_conversion": "knock_data._analysis",
@@ -84,6 +88,7 @@ _LAZY: dict[str, str] = {
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
+    "report_table": "knock_data._charts",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
     # the embedded Knock sandbox server
@@ -101,6 +106,7 @@ __all__ = [
     "ConnectionFailed",
     "Dashboard",
     "FetchResult",
+    "IdList",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
@@ -112,12 +118,14 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
     "__version__",
     "compare_conversion",
     "compare_periods",
     "consent_breakdown",
     "demand_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "funnel_table",
@@ -136,6 +144,7 @@ __all__ = [
     "plot_status",
     "possible_duplicates",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "source_roi",
@@ -144,6 +153,7 @@ __all__ = [
     "to_frame",
     "to_parquet",
     "wilson_interval",
+    "with_names",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -185,13 +195,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_leads_over_time,
         plot_sources,
         plot_status,
+        report_table,
     )
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
-    from knock_data._fetch.ids import read_ids
+    from knock_data._fetch.ids import IdList, read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
-    from knock_data._frame import export_csv, to_frame, to_parquet
+    from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
 
 
 def _show_as_public(value: Any) -> Any:

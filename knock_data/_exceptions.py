@@ -9,7 +9,9 @@ with it::
 
     KnockError                                    error           the root
     ├── ConfigurationError (ValueError)           configuration   no key, unknown env, bad
-    │                                                             option, unusable cache file
+    │   │                                                         option, unusable cache file
+    │   └── WrongArgumentType (TypeError)         wrong_type      an argument of the wrong
+    │                                                             kind (a list for a frame)
     ├── InvalidProspectId (ValueError)            invalid_id      an id Knock would reject
     ├── ProspectNotFound (LookupError)            not_found       CORE_API_GET_PROSPECT_FAIL
     ├── AuthenticationError (PermissionError)     authentication  401/403: stops a whole batch
@@ -50,6 +52,7 @@ __all__ = [
     "RecordError",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
 ]
 
 
@@ -134,6 +137,14 @@ class ConfigurationError(KnockError, ValueError):
     file that cannot be used (corrupt, read-only, in use by another process too long)."""
 
     code = "configuration"
+
+
+class WrongArgumentType(ConfigurationError, TypeError):
+    """An argument of the wrong kind: a list where a DataFrame is needed, a number for a
+    path. It is a ``TypeError`` (and, as a :class:`ConfigurationError`, a ``ValueError``), so
+    handlers of either keep working."""
+
+    code = "wrong_type"
 
 
 class InvalidProspectId(KnockError, ValueError):
@@ -244,6 +255,7 @@ class KnockWarning(UserWarning):
 for _class in (
     KnockError,
     ConfigurationError,
+    WrongArgumentType,
     InvalidProspectId,
     ProspectNotFound,
     AuthenticationError,

@@ -8,7 +8,10 @@ The bottom of the package, read by every layer above the records:
   constants below (:data:`STATUS`, :data:`SOURCE_TITLE`...), each taken from
   :data:`FIELD_TO_COLUMN`, so a column's name is written once;
 - the export takes the columns that hold personal data (:data:`PII_COLUMNS`);
-- every layer asks :func:`is_missing` whether a single value is missing.
+- every layer asks :func:`is_missing` whether a single value is missing;
+- every chart, filter and displayed table names a column by :func:`label_of` and a missing
+  value of it by :func:`missing_label` (:data:`LABELS`, :data:`MISSING_LABELS`): the one
+  table of human labels, so "SMS consent by source" reads the same everywhere.
 
 It imports nothing heavy: pandas is loaded only when :func:`is_missing` meets a value that
 plain Python cannot judge (and every caller of that has pandas loaded already).
@@ -19,15 +22,22 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "AGENT_NAME",
     "AGENT_USERNAME",
     "CATEGORICAL_COLUMNS",
     "COLUMNS",
     "COLUMN_KINDS",
     "COMMUNITY_ID",
+    "COMMUNITY_NAME",
+    "COMMUNITY_TIMEZONE",
     "CREATED_AT",
     "FIELD_TO_COLUMN",
     "FIRST_CONTACT_TYPE",
     "IS_DELETED",
+    "LABELS",
+    "MISSING",
+    "MISSING_LABELS",
+    "NAME_COLUMNS",
     "NOT_PROSPECT",
     "PII_CHOICES",
     "PII_COLUMNS",
@@ -35,8 +45,11 @@ __all__ = [
     "SMS_CONSENT",
     "SOURCE_TITLE",
     "STATUS",
+    "UPDATED_AT",
     "column_name",
     "is_missing",
+    "label_of",
+    "missing_label",
 ]
 
 #: API field path (dots for nested objects) -> column name, in the documented order.
@@ -131,6 +144,92 @@ NOT_PROSPECT = FIELD_TO_COLUMN["notProspect"]
 CREATED_AT = FIELD_TO_COLUMN["createdAt"]
 FIRST_CONTACT_TYPE = FIELD_TO_COLUMN["firstContactType"]
 STATUS = FIELD_TO_COLUMN["status"]
+UPDATED_AT = FIELD_TO_COLUMN["updatedAt"]
+
+# The columns knock_data.with_names adds beside the ids (the API never sends them).
+COMMUNITY_NAME = "community_name"
+AGENT_NAME = "agent_name"
+COMMUNITY_TIMEZONE = "community_timezone"
+#: Each id column and the column of names ``knock_data.with_names`` adds beside it.
+NAME_COLUMNS: dict[str, str] = {COMMUNITY_ID: COMMUNITY_NAME, AGENT_USERNAME: AGENT_NAME}
+
+#: What a reader calls each column, in every chart, filter and displayed table (returned
+#: DataFrames keep their column names). A column not listed gets :func:`label_of`'s
+#: spelling of its name; chart authors add the columns of their own tables here.
+LABELS: dict[str, str] = {
+    "prospect_id": "Prospect ID",
+    COMMUNITY_ID: "Community",
+    COMMUNITY_NAME: "Community",
+    COMMUNITY_TIMEZONE: "Community time zone",
+    "email": "Email",
+    "phone": "Phone",
+    AGENT_USERNAME: "Agent",
+    AGENT_NAME: "Agent",
+    "address": "Address",
+    "unit": "Unit",
+    "city": "City",
+    "state": "State",
+    "zip": "ZIP code",
+    SOURCE_TITLE: "Source",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "move_date": "Move date",
+    "bedrooms": "Bedrooms",
+    "pets": "Pets",
+    "occupants": "Occupants",
+    "lease_term_months": "Lease term (months)",
+    "min_budget": "Minimum budget",
+    "max_budget": "Maximum budget",
+    SMS_CONSENT: "SMS consent",
+    IS_DELETED: "Deleted",
+    NOT_PROSPECT: "Not a prospect",
+    CREATED_AT: "Created",
+    UPDATED_AT: "Updated",
+    FIRST_CONTACT_TYPE: "First contact type",
+    STATUS: "Status",
+    # columns of the analysis' tables
+    "stage": "Stage",
+    "count": "Count",
+    "share": "Share",
+    "leads": "Leads",
+    "at_stage": "At this stage now",
+    "share_of_leads": "Share of leads",
+    "step_conversion": "Conversion from previous stage",
+    "statuses": "Statuses",
+    "period": "Period",
+    "day": "Day",
+    "week": "Week",
+    "month": "Month",
+    "quarter": "Quarter",
+    "year": "Year",
+}
+
+#: What a missing value of a column is called wherever a reader sees it: one label per kind
+#: of missing value, the same in every chart, filter and displayed table. Exports keep
+#: missing values empty, and returned DataFrames keep them missing (``<NA>``).
+MISSING_LABELS: dict[str, str] = {
+    COMMUNITY_ID: "(no community)",
+    COMMUNITY_NAME: "(no community)",
+    COMMUNITY_TIMEZONE: "(no time zone)",
+    AGENT_USERNAME: "(unassigned)",
+    AGENT_NAME: "(unassigned)",
+    SOURCE_TITLE: "(no source)",
+    STATUS: "(no status)",
+    FIRST_CONTACT_TYPE: "(no contact type)",
+    SMS_CONSENT: "unknown",
+    CREATED_AT: "(no date)",
+    UPDATED_AT: "(no date)",
+    "stage": "(no stage)",
+    # a created period (``by="month"``...) of a lead without created_at
+    "period": "(no date)",
+    "day": "(no date)",
+    "week": "(no date)",
+    "month": "(no date)",
+    "quarter": "(no date)",
+    "year": "(no date)",
+}
+#: The label of a missing value in a column :data:`MISSING_LABELS` does not list.
+MISSING = "(missing)"
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -152,6 +251,35 @@ def column_name(field_path: str) -> str:
         return known
     parts = (_CAMEL_BOUNDARY.sub("_", part).lower() for part in field_path.split("."))
     return "_".join(parts)
+
+
+def label_of(column: object) -> str:
+    """What a reader calls ``column``: its entry in :data:`LABELS`, else its name made readable.
+
+    Examples
+    --------
+    >>> label_of("first_contact_type"), label_of("community_name")
+    ('First contact type', 'Community')
+    >>> label_of("preferred_contact_method")
+    'Preferred contact method'
+    """
+    name = str(column)
+    known = LABELS.get(name)
+    if known is not None:
+        return known
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else name
+
+
+def missing_label(column: object) -> str:
+    """What a missing value of ``column`` is called on screen (see :data:`MISSING_LABELS`).
+
+    Examples
+    --------
+    >>> missing_label("source_title"), missing_label("agent_name"), missing_label("unit")
+    ('(no source)', '(unassigned)', '(missing)')
+    """
+    return MISSING_LABELS.get(str(column), MISSING)
 
 
 def is_missing(value: object) -> bool:

@@ -1,10 +1,13 @@
 """Write data/sample_prospect_ids.csv: prospect ids as an analyst's export would hold them.
 
+The same bytes go to knock_data/sandbox/sample_prospect_ids.csv, the copy the package ships
+so that ``knock-data demo`` runs from any folder (a test keeps the two equal).
+
 Mostly ids of the default sandbox (``SandboxServer()``), about 3% that do not exist, a
 handful of malformed cells (blank, ``12 3``, ``abc``, ``4.5``) and a few duplicates, in a
 shuffled order. Deterministic: running it again writes the same bytes.
 
-Usage: ``python scripts/make_sample_ids.py [--output PATH]``
+Usage: ``python scripts/make_sample_ids.py [--output PATH]`` (by default, both files)
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ MISSING = 60  # ids with a valid form that no prospect has (3%)
 MALFORMED = ["", "12 3", "abc", "4.5", ""]
 DUPLICATES = 12
 SEED = 20211014
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "data" / "sample_prospect_ids.csv"
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUTS = (
+    ROOT / "data" / "sample_prospect_ids.csv",
+    ROOT / "knock_data" / "sandbox" / "sample_prospect_ids.csv",
+)
 
 
 def sample_ids() -> list[str]:
@@ -62,10 +69,11 @@ def write(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--output", type=Path, help="one file to write instead of both")
     args = parser.parse_args()
-    write(args.output)
-    print(f"Wrote {args.output}")
+    for path in [args.output] if args.output else DEFAULT_OUTPUTS:
+        write(path)
+        print(f"Wrote {path}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ a new pandas object; none modifies its input, fetches, prints or plots.
 Missing values are never dropped silently:
 
 - a missing ``status`` or ``source_title`` (or ``by`` value) is a row of its own, keyed by
-  ``<NA>``, in the breakdowns;
+  ``<NA>``, in the breakdowns (readers see it by its column's missing label, such as
+  ``(no source)``: ``knock_data._schema.MISSING_LABELS``);
 - a missing ``sms_consent`` counts as ``"unknown"`` (neither consented nor not);
 - a status the stage mapping does not know counts in the ``other`` stage, and the funnel's
   ``statuses`` column says which raw values it held;
@@ -41,8 +42,15 @@ from knock_data._analysis.duplicates import possible_duplicates
 from knock_data._analysis.filtering import filter_prospects
 from knock_data._analysis.funnel import funnel
 from knock_data._analysis.over_time import MISSING_LABEL, leads_over_time
-from knock_data._analysis.period_changes import YEAR_AGO, compare_periods, partial_periods
-from knock_data._analysis.periods import PERIODS, period_name
+from knock_data._analysis.period_changes import YEAR_AGO, compare_periods
+from knock_data._analysis.periods import (
+    COMMUNITY_TIME,
+    PERIODS,
+    local_created,
+    partial_periods,
+    period_name,
+    time_zone,
+)
 from knock_data._analysis.spend import SPEND_COLUMNS, read_spend, source_roi
 from knock_data._analysis.statuses import (
     DEFAULT_STAGES,
@@ -56,6 +64,7 @@ from knock_data._analysis.statuses import (
 )
 
 __all__ = [
+    "COMMUNITY_TIME",
     "CONSENT_VALUES",
     "DEFAULT_STAGES",
     "DEMAND_FIELDS",
@@ -75,6 +84,7 @@ __all__ = [
     "funnel_table",
     "knock_order",
     "leads_over_time",
+    "local_created",
     "normalize_status",
     "partial_periods",
     "period_name",
@@ -85,5 +95,6 @@ __all__ = [
     "stage_of",
     "status_breakdown",
     "status_label",
+    "time_zone",
     "wilson_interval",
 ]

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import is_missing
 
 __all__ = [
@@ -23,18 +23,25 @@ __all__ = [
     "factorize",
     "recode",
     "require_column",
+    "require_frame",
     "sort_order",
     "tidy",
 ]
 
 
-def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
-    """``df[name]``, or an error naming ``what`` needs it and the columns the frame has."""
+def require_frame(df: object, what: str) -> pd.DataFrame:
+    """``df``, or an error naming ``what`` needs a DataFrame."""
     if not isinstance(df, pd.DataFrame):
-        raise ConfigurationError(
+        raise WrongArgumentType(
             f"{what} needs a pandas DataFrame, got {type(df).__name__}.",
             hint="Build one with knock_data.to_frame(records).",
         )
+    return df
+
+
+def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
+    """``df[name]``, or an error naming ``what`` needs it and the columns the frame has."""
+    require_frame(df, what)
     if name not in df.columns:
         raise ConfigurationError(
             f"{what} needs a {name!r} column; the frame has {list(df.columns)}.",
@@ -87,10 +94,12 @@ def tidy(
     by_name: str | None,
     groups: pd.Index | None,
     extra: dict[str, Any] | None = None,
+    group_extra: dict[str, pd.Index] | None = None,
 ) -> pd.DataFrame:
     """A tidy count/share frame from a (groups, values) matrix.
 
-    ``extra`` adds text columns that belong to each value (a status's ``stage``).
+    ``extra`` adds text columns that belong to each value (a status's ``stage``),
+    ``group_extra`` columns that belong to each group (a community's name), after ``by``.
     """
     n_groups, n_values = counts.shape
     flat = counts.reshape(-1).astype(np.int64)
@@ -100,6 +109,8 @@ def tidy(
     data: dict[str, Any] = {}
     if by_name is not None and groups is not None:
         data[by_name] = groups.take(np.repeat(np.arange(n_groups), n_values))
+        for name, column in (group_extra or {}).items():
+            data[name] = column.take(np.repeat(np.arange(n_groups), n_values))
     taken = np.tile(np.arange(n_values), n_groups)
     data[values_name] = values.take(taken)
     for name, column in (extra or {}).items():

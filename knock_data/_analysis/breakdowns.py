@@ -21,7 +21,7 @@ from knock_data._analysis._codes import (
     require_column,
     tidy,
 )
-from knock_data._analysis.grouping import group_codes
+from knock_data._analysis.grouping import group_codes, group_names
 from knock_data._analysis.statuses import (
     KNOCK_STATUS_LABELS,
     knock_order,
@@ -104,7 +104,8 @@ def status_breakdown(
     if by is not None:
         groups_of, groups, by_name = group_codes(df, by, tz, what, counted=STATUS)
     counts = count_matrix(codes, len(values), groups_of, 0 if groups is None else len(groups))
-    return tidy(STATUS, values, counts, by_name, groups, {"stage": stage})
+    by_names = group_names(df, by_name, groups) if by_name and groups is not None else None
+    return tidy(STATUS, values, counts, by_name, groups, {"stage": stage}, by_names)
 
 
 def source_breakdown(
@@ -157,7 +158,8 @@ def source_breakdown(
     if by is not None:
         groups_of, groups, by_name = group_codes(df, by, tz, what, counted=SOURCE_TITLE)
     counts = count_matrix(codes, len(values), groups_of, 0 if groups is None else len(groups))
-    return tidy(SOURCE_TITLE, values, counts, by_name, groups)
+    by_names = group_names(df, by_name, groups) if by_name and groups is not None else None
+    return tidy(SOURCE_TITLE, values, counts, by_name, groups, group_extra=by_names)
 
 
 def _consent_codes(consent: pd.Series) -> np.ndarray:
@@ -228,4 +230,5 @@ def consent_breakdown(
     if by is not None:
         groups_of, groups, by_name = group_codes(df, by, tz, what, counted=SMS_CONSENT)
     counts = count_matrix(codes, 3, groups_of, 0 if groups is None else len(groups))
-    return tidy(SMS_CONSENT, values, counts, by_name, groups)
+    by_names = group_names(df, by_name, groups) if by_name and groups is not None else None
+    return tidy(SMS_CONSENT, values, counts, by_name, groups, group_extra=by_names)

@@ -24,7 +24,7 @@ from knock_data._analysis.funnel import funnel
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.periods import PERIODS, utc_column
 from knock_data._analysis.statuses import stage_map
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import CREATED_AT, STATUS, is_missing
 
 __all__ = ["LAST_OBSERVED_AT", "compare_conversion", "funnel_table", "wilson_interval"]
@@ -86,8 +86,14 @@ def wilson_interval(successes: Any, trials: Any, *, confidence: float = 0.95) ->
             hint="For a 95% interval pass confidence=0.95.",
         )
     scalar = np.ndim(successes) == 0 and np.ndim(trials) == 0
-    k = np.asarray(successes, dtype=float)
-    n = np.asarray(trials, dtype=float)
+    try:
+        k = np.asarray(successes, dtype=float)
+        n = np.asarray(trials, dtype=float)
+    except (TypeError, ValueError):
+        raise WrongArgumentType(
+            "wilson_interval needs counts (numbers or arrays of them), got "
+            f"successes={successes!r:.40}, trials={trials!r:.40}."
+        ) from None
     bad = ~np.isfinite(k) | ~np.isfinite(n) | (k < 0) | (k > n) | (k % 1 != 0) | (n % 1 != 0)
     if np.any(bad):
         raise ConfigurationError(

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from knock_data._analysis._codes import require_column
+from knock_data._analysis._codes import require_column, require_frame
 from knock_data._analysis.periods import utc_column
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import CREATED_AT
@@ -216,6 +216,7 @@ def possible_duplicates(
     1                1           2      email
     2                1           3      phone
     """
+    require_frame(df, "possible_duplicates")
     what = "possible_duplicates"
     columns = [on] if isinstance(on, str) else list(on)
     if not columns or any(c not in ("email", "phone") for c in columns):

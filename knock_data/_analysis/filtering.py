@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -11,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from knock_data._analysis._codes import factorize, require_column
-from knock_data._analysis.periods import created_utc
-from knock_data._analysis.statuses import normalize_status
-from knock_data._exceptions import ConfigurationError
+from knock_data._analysis.periods import created_utc, local_created, time_zone
+from knock_data._analysis.statuses import DEFAULT_STAGES, KNOCK_STATUS_LABELS, normalize_status
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import (
     AGENT_USERNAME,
     COMMUNITY_ID,
@@ -50,18 +51,29 @@ def _isin(series: pd.Series, wanted: list[Any]) -> np.ndarray:
 
 
 def _bound(value: object, *, end: bool) -> tuple[pd.Timestamp, bool] | None:
-    """A ``created`` bound as a UTC timestamp and whether it is exclusive (a whole period)."""
+    """A ``created`` bound and whether it is exclusive (the end of a whole period).
+
+    A date, a date-only string and a naive timestamp come back naive: a wall-clock time in
+    the filter's zone. A timestamp with an offset comes back in UTC: one instant.
+    """
     if value is None:
         return None
     if isinstance(value, str) and _PARTIAL_DATE.match(value):
         # "2026", "2026-03" or "2026-03-15": the whole year, month or day, as pandas'
         # partial-string indexing reads them.
-        period = pd.Period(value.strip())
+        try:
+            period = pd.Period(value.strip())
+        except ValueError as exc:  # "2021-13", "2021-02-30": pandas' DateParseError
+            raise ConfigurationError(
+                f"created bound {value!r} is not a date ({exc}).",
+                hint="Use a year, a month or a day that exists, such as '2021', '2021-03' or "
+                "'2021-03-15'.",
+            ) from None
         if end:
-            return (period + 1).start_time.tz_localize("UTC"), True
-        return period.start_time.tz_localize("UTC"), False
+            return (period + 1).start_time, True
+        return period.start_time, False
     if isinstance(value, date) and not isinstance(value, datetime):
-        start = pd.Timestamp(value).tz_localize("UTC")
+        start = pd.Timestamp(value)
         return (start + pd.Timedelta(days=1), True) if end else (start, False)
     try:
         stamp = pd.Timestamp(value)  # type: ignore[arg-type]
@@ -73,8 +85,41 @@ def _bound(value: object, *, end: bool) -> tuple[pd.Timestamp, bool] | None:
         ) from exc
     if stamp is pd.NaT:
         raise ConfigurationError(f"created bound {value!r} is not a date or timestamp.")
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp, False
+    return (stamp if stamp.tzinfo is None else stamp.tz_convert("UTC")), False
+
+
+def _later(bound: pd.Timestamp, other: pd.Timestamp) -> bool:
+    """Whether ``bound`` is later than ``other``, comparing naive bounds as UTC."""
+
+    def utc(stamp: pd.Timestamp) -> pd.Timestamp:
+        return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+
+    return utc(bound) > utc(other)
+
+
+def _status_keys(wanted: list[Any], in_data: list[str | None]) -> set[str | None]:
+    """The normalised statuses asked for; a value that is neither a Knock status nor one in
+    the data is an error with the close matches (a stage name says which statuses reach it)."""
+    known = set(KNOCK_STATUS_LABELS) | {key for key in in_data if key is not None}
+    keys: set[str | None] = set()
+    for value in wanted:
+        key = normalize_status(value)
+        if key is not None and key not in known:
+            if key in DEFAULT_STAGES:
+                statuses = ", ".join(repr(s) for s in DEFAULT_STAGES[key])
+                raise ConfigurationError(
+                    f"statuses: {value!r} is a funnel stage, not a status.",
+                    hint=f"The statuses that reach it are {statuses}: pass those in statuses=, "
+                    "or compare stage_of(status) with it.",
+                )
+            close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.6)
+            maybe = f"Did you mean {', '.join(repr(c) for c in close)}? " if close else ""
+            raise ConfigurationError(
+                f"statuses: {value!r} is neither a Knock status nor a status in the data.",
+                hint=f"{maybe}The statuses are {', '.join(sorted(known))}.",
+            )
+        keys.add(key)
+    return keys
 
 
 def filter_prospects(
@@ -87,6 +132,7 @@ def filter_prospects(
     created: Sequence[Any] | None = None,
     include_deleted: bool = False,
     include_not_prospect: bool = False,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """The rows Knock counts as prospects, optionally narrowed further.
 
@@ -105,13 +151,19 @@ def filter_prospects(
         ``None`` (the default) keeps all; an empty list keeps none.
     statuses
         Keep these statuses, however they are spelt (``"Applied (Leased)"`` matches
-        ``applied_leased``).
+        ``applied_leased``). A value that is neither a Knock status nor one in the data (a
+        typo, or a funnel stage such as ``"toured"``) is an error naming the close matches.
     created
         ``(start, end)``, both inclusive, either may be ``None``. Dates, timestamps or
         strings; a date-only string or ``datetime.date`` covers that whole day (``"2026-03"``
-        the whole month), a naive timestamp is UTC.
+        the whole month) and a naive timestamp is a time of day, both in ``tz``; a
+        timestamp with an offset is that instant.
     include_deleted, include_not_prospect
         Keep deleted records / records marked not a prospect.
+    tz
+        The time zone of the ``created`` days: UTC by default, an IANA name, or
+        ``"community"`` for each lead's community's own zone (``community_timezone``, see
+        :func:`knock_data.with_names`).
 
     Returns
     -------
@@ -137,7 +189,7 @@ def filter_prospects(
     """
     what = "filter_prospects"
     if not isinstance(df, pd.DataFrame):
-        raise ConfigurationError(f"{what} needs a pandas DataFrame, got {type(df).__name__}.")
+        raise WrongArgumentType(f"{what} needs a pandas DataFrame, got {type(df).__name__}.")
     keep = np.ones(len(df), dtype=bool)
     if not include_deleted:
         keep &= ~require_column(df, IS_DELETED, what).fillna(False).to_numpy(dtype=bool)
@@ -153,9 +205,10 @@ def filter_prospects(
             keep &= _isin(require_column(df, column, what), wanted)
     wanted_status = _as_values(statuses, "statuses")
     if wanted_status is not None:
-        keys = {normalize_status(s) for s in wanted_status}
         codes, uniques = factorize(require_column(df, STATUS, what))
-        hit = np.array([normalize_status(v) in keys for v in uniques], dtype=bool)
+        in_data = [normalize_status(v) for v in uniques]
+        keys = _status_keys(wanted_status, in_data)
+        hit = np.array([key in keys for key in in_data], dtype=bool)
         keep &= hit[codes] if len(codes) else np.zeros(0, dtype=bool)
     if created is not None:
         if isinstance(created, str) or not isinstance(created, Sequence) or len(created) != 2:
@@ -168,13 +221,41 @@ def filter_prospects(
         if (
             start is not None
             and stop is not None
-            and (start[0] > stop[0] or (start[0] == stop[0] and stop[1]))
+            and (_later(start[0], stop[0]) or (start[0] == stop[0] and stop[1]))
         ):
             raise ConfigurationError(f"created starts after it ends: {tuple(created)!r}.")
-        stamps = created_utc(df, what)
-        if start is not None:
-            keep &= (stamps >= start[0]).fillna(False).to_numpy(dtype=bool)
-        if stop is not None:
-            upper = stamps < stop[0] if stop[1] else stamps <= stop[0]
-            keep &= upper.fillna(False).to_numpy(dtype=bool)
+        keep &= _in_created(df, start, stop, time_zone(tz), what)
     return df.loc[keep].copy()
+
+
+def _in_created(
+    df: pd.DataFrame,
+    start: tuple[pd.Timestamp, bool] | None,
+    stop: tuple[pd.Timestamp, bool] | None,
+    zone: str,
+    what: str,
+) -> np.ndarray:
+    """Rows created within the bounds: naive ones on the local clock, others as instants."""
+    keep = np.ones(len(df), dtype=bool)
+    utc: np.ndarray | None = None
+    wall: np.ndarray | None = None
+    for bound, is_start in ((start, True), (stop, False)):
+        if bound is None:
+            continue
+        stamp, exclusive = bound
+        if stamp.tzinfo is None:
+            if wall is None:
+                wall = local_created(df, zone, what).times
+            values, limit = wall, np.datetime64(stamp.as_unit("us").to_datetime64())
+        else:
+            if utc is None:
+                utc = created_utc(df, what).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+            limit = np.datetime64(stamp.tz_localize(None).as_unit("us").to_datetime64())
+            values = utc
+        if is_start:
+            keep &= values >= limit  # NaT compares False: undated rows fall outside any bound
+        elif exclusive:
+            keep &= values < limit
+        else:
+            keep &= values <= limit
+    return keep

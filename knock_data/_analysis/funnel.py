@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from knock_data._analysis._codes import count_matrix, factorize, require_column
-from knock_data._analysis.grouping import group_codes
+from knock_data._analysis.grouping import group_codes, group_names
 from knock_data._analysis.statuses import OTHER, stage_map
-from knock_data._schema import STATUS, is_missing
+from knock_data._schema import STATUS, is_missing, missing_label
 
 __all__ = ["funnel"]
 
@@ -67,7 +67,12 @@ def funnel(
         - ``share_of_leads``: ``count`` over all leads (overall conversion);
         - ``step_conversion``: ``count`` over the previous stage's ``count`` (``<NA>`` for
           the first stage, ``lost`` and ``other``);
-        - ``statuses``: the raw status values counted at this stage, most common first.
+        - ``statuses``: the raw status values counted at this stage, most common first
+          (a missing status as ``(no status)``).
+
+        Grouped by ``community_id`` or ``agent_username`` on a frame with names (see
+        :func:`knock_data.with_names`), the names follow the ids in their own column.
+        ``attrs["other_statuses"]`` counts each raw value of the ``other`` stage.
 
     Examples
     --------
@@ -117,18 +122,21 @@ def funnel(
         )
 
     labels = [None if is_missing(v) else str(v) for v in uniques]
+    no_status = missing_label(STATUS)
     statuses: list[str] = []
     for g in range(n_groups):
         for s in range(len(all_stages)):
             members = [j for j in range(len(uniques)) if status_stage[j] == s and per_status[g, j]]
             members.sort(key=lambda j: (-per_status[g, j], labels[j] or ""))
             statuses.append(
-                ", ".join("<NA>" if labels[j] is None else str(labels[j]) for j in members)
+                ", ".join(no_status if labels[j] is None else str(labels[j]) for j in members)
             )
 
     data: dict[str, Any] = {}
     if by_name is not None and groups is not None:
         data[by_name] = groups.take(np.repeat(np.arange(n_groups), len(all_stages)))
+        for name, column in group_names(df, by_name, groups).items():
+            data[name] = column.take(np.repeat(np.arange(n_groups), len(all_stages)))
     data["stage"] = pd.array(list(all_stages) * n_groups, dtype="string")
     data["count"] = reached.reshape(-1)
     data["at_stage"] = at_stage.reshape(-1)
@@ -138,7 +146,7 @@ def funnel(
     result = pd.DataFrame(data)
     totals = per_status.sum(axis=0)
     result.attrs["other_statuses"] = {
-        "<NA>" if labels[j] is None else str(labels[j]): int(totals[j])
+        no_status if labels[j] is None else str(labels[j]): int(totals[j])
         for j in range(len(uniques))
         if all_stages[status_stage[j]] == OTHER
     }

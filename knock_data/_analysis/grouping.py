@@ -16,8 +16,9 @@ from knock_data._analysis.periods import (
     time_zone,
 )
 from knock_data._exceptions import ConfigurationError
+from knock_data._schema import NAME_COLUMNS, is_missing
 
-__all__ = ["group_codes"]
+__all__ = ["group_codes", "group_names"]
 
 
 def group_codes(
@@ -51,3 +52,22 @@ def group_codes(
     codes, uniques = factorize(df[by])
     order = sort_order(uniques)
     return recode(codes, order), uniques.take(order), str(by)
+
+
+def group_names(df: pd.DataFrame, by_name: str, groups: pd.Index) -> dict[str, pd.Index]:
+    """The names of ``groups`` when ``by`` is an id column the frame has names for.
+
+    Grouped by ``community_id`` on a frame from :func:`knock_data.with_names`, a breakdown
+    keeps the ids and adds ``community_name`` beside them: ``{"community_name": names}``,
+    one per group (missing for a missing id). Otherwise ``{}``.
+    """
+    name_column = NAME_COLUMNS.get(by_name)
+    if name_column is None or name_column not in df.columns or by_name not in df.columns:
+        return {}
+    codes, uniques = pd.factorize(df[by_name])  # missing ids: -1
+    seen, first = np.unique(np.asarray(codes), return_index=True)
+    first_names = df[name_column].iloc[first[seen >= 0]]
+    lookup = dict(zip(uniques, first_names, strict=True))
+    names = [None if is_missing(g) else lookup.get(g) for g in groups]
+    names = [None if is_missing(n) else str(n) for n in names]
+    return {name_column: pd.Index(pd.array(names, dtype="string"))}

@@ -32,7 +32,7 @@ import pandas as pd
 from knock_data._analysis._codes import require_column
 from knock_data._analysis.periods import utc_column
 from knock_data._analysis.statuses import KNOCK_STATUS_LABELS, normalize_status
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -255,7 +255,7 @@ def _dormant_rows(
 def _record(data: object, what: str) -> Mapping[str, Any]:
     if isinstance(data, Mapping):
         return data
-    raise ConfigurationError(
+    raise WrongArgumentType(
         f"{what} needs a DataFrame or one record (a dict), got {type(data).__name__}.",
         hint="Pass a prospect frame, a Get Prospect record, or one frame row as row.to_dict().",
     )

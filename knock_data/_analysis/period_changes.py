@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis._codes import factorize, recode, sort_order
+from knock_data._analysis._codes import factorize, recode, require_frame, sort_order
 from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.periods import (
     PERIODS,
     created_utc,
+    partial_periods,
     period_codes,
     period_name,
     time_zone,
@@ -30,26 +31,6 @@ __all__ = ["YEAR_AGO", "compare_periods", "partial_periods"]
 #: How many periods back "the same period a year earlier" is, per period. A day compares
 #: with the same weekday 52 weeks earlier (364 days), so a Monday meets a Monday.
 YEAR_AGO: dict[str, int] = {"day": 364, "week": 52, "month": 12, "quarter": 4, "year": 1}
-
-
-def partial_periods(periods: pd.PeriodIndex, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
-    """Which ``periods`` the data covers only in part.
-
-    The data covers ``start`` (inclusive) to ``end`` (exclusive), naive times in the
-    periods' zone; a period is partial when it starts before ``start`` or ends after
-    ``end``.
-
-    Examples
-    --------
-    >>> months = pd.period_range("2026-01", "2026-03", freq="M")
-    >>> partial_periods(months, pd.Timestamp("2026-01-10"), pd.Timestamp("2026-04-01")).tolist()
-    [True, False, False]
-    """
-    if not len(periods):
-        return np.zeros(0, dtype=bool)
-    starts = periods.start_time
-    ends = (periods + 1).start_time
-    return np.asarray((starts < start) | (ends > end), dtype=bool)
 
 
 def _local(stamp: object, zone: str, what: str) -> pd.Timestamp:
@@ -128,6 +109,7 @@ def compare_periods(
     1  2026-02      2    False         1       1              1.0
     2  2026-03      2     True         2       0              0.0
     """
+    require_frame(frame, "compare_periods")
     what = "compare_periods"
     period = period_name(freq)
     zone = time_zone(tz)

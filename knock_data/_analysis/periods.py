@@ -2,8 +2,9 @@
 
 :data:`PERIODS` is what every layer offers and accepts (``by="week"``, ``freq="W"``, the
 charts' axis labels, the dashboard's choice of bars); :func:`period_name` reads a user's
-spelling of one, :func:`time_zone` a time zone, and :func:`period_codes` places each row in
-its created period in that zone.
+spelling of one, :func:`time_zone` a time zone (one IANA zone, or ``"community"``: each
+row in its community's zone), :func:`local_created` gives each row's local creation time and
+:func:`period_codes` places each row in its created period in that zone.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import pandas as pd
 
 from knock_data._analysis._codes import require_column
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import CREATED_AT
+from knock_data._schema import COMMUNITY_TIMEZONE, CREATED_AT, is_missing
 
 __all__ = [
+    "COMMUNITY_TIME",
     "PERIODS",
     "PERIOD_ALIASES",
+    "LocalTimes",
     "created_utc",
+    "local_created",
+    "partial_periods",
     "period_choices",
     "period_codes",
     "period_name",
@@ -41,9 +46,14 @@ PERIODS: dict[str, str] = {
 #: The short spellings: a period's first letter, in either case (``"W"`` is ``"week"``).
 PERIOD_ALIASES: dict[str, str] = {name[0]: name for name in PERIODS}
 
+#: The ``tz`` that shows each row in its own community's time zone (the naming table's
+#: ``timezone`` column, which :func:`knock_data.with_names` puts in ``community_timezone``).
+COMMUNITY_TIME = "community"
+
 _TIME_ZONE_HINT = (
     "Use an IANA name such as 'America/Chicago', 'America/New_York', "
-    "'America/Denver', 'America/Los_Angeles', 'America/Phoenix' or 'UTC'."
+    "'America/Denver', 'America/Los_Angeles', 'America/Phoenix' or 'UTC', or 'community' "
+    "for each community's own zone."
 )
 
 
@@ -72,9 +82,15 @@ def period_choices() -> str:
 
 
 def time_zone(tz: object) -> str:
-    """The IANA name of ``tz`` (a name or a ``ZoneInfo``); ``None`` is UTC."""
+    """The IANA name of ``tz`` (a name or a ``ZoneInfo``); ``None`` is UTC.
+
+    ``"community"`` (:data:`COMMUNITY_TIME`) comes back as it is: each row's zone is then
+    its community's (see :func:`local_created`).
+    """
     if tz is None:
         return "UTC"
+    if isinstance(tz, str) and tz.strip().lower() == COMMUNITY_TIME:
+        return COMMUNITY_TIME
     if isinstance(tz, str):
         try:
             ZoneInfo(tz)
@@ -110,17 +126,74 @@ def utc_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
         ) from exc
 
 
+class LocalTimes:
+    """Each row's creation time on its local wall clock, and which zone that clock is.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        ``datetime64[us]`` wall-clock times (``NaT`` where ``created_at`` is missing).
+    zone : str
+        The zone's IANA name, or ``"community"`` for each row's community's zone.
+    no_zone : int
+        With ``"community"``: rows whose community has no time zone, placed in UTC.
+    """
+
+    __slots__ = ("no_zone", "times", "zone")
+
+    def __init__(self, times: np.ndarray, zone: str, no_zone: int = 0) -> None:
+        self.times = times
+        self.zone = zone
+        self.no_zone = no_zone
+
+    def days(self) -> np.ndarray:
+        """The local calendar day of each row (``datetime64[D]``, ``NaT`` when undated)."""
+        return self.times.astype("datetime64[D]")
+
+
+def local_created(df: pd.DataFrame, tz: str, what: str) -> LocalTimes:
+    """``created_at`` on the local wall clock of ``tz`` (a zone name from :func:`time_zone`).
+
+    With ``"community"`` each row is read in its ``community_timezone``; a row without one
+    stays in UTC and is counted in :attr:`LocalTimes.no_zone`. A frame without the column is
+    an error saying how to add it.
+    """
+    utc = created_utc(df, what)
+    if tz != COMMUNITY_TIME:
+        local = utc.dt.tz_convert(tz).dt.tz_localize(None)
+        return LocalTimes(local.to_numpy(dtype="datetime64[us]"), tz)
+    if COMMUNITY_TIMEZONE not in df.columns:
+        raise ConfigurationError(
+            f"{what}: tz='community' needs each community's time zone, and the frame has no "
+            f"{COMMUNITY_TIMEZONE!r} column.",
+            hint="Add it with knock_data.with_names(frame, communities=table), where the "
+            "table has a 'timezone' column, or pass one zone such as tz='America/Chicago'.",
+        )
+    naive = utc.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    times = naive.copy()
+    codes, zones = pd.factorize(df[COMMUNITY_TIMEZONE])
+    codes = np.asarray(codes)
+    for code, zone in enumerate(zones):
+        rows = np.flatnonzero(codes == code)
+        if is_missing(zone) or str(zone) == "UTC":
+            continue
+        shifted = utc.iloc[rows].dt.tz_convert(str(zone)).dt.tz_localize(None)
+        times[rows] = shifted.to_numpy(dtype="datetime64[us]")
+    no_zone = int(((codes == -1) & ~np.isnat(naive)).sum())
+    return LocalTimes(times, COMMUNITY_TIME, no_zone)
+
+
 def period_codes(
-    df: pd.DataFrame, period: str, tz: str, what: str
+    df: pd.DataFrame, period: str, tz: str, what: str, local: LocalTimes | None = None
 ) -> tuple[np.ndarray, pd.PeriodIndex, np.ndarray]:
     """Each row's created period (in ``tz``) as a code into the sorted periods seen.
 
     Returns ``(codes, periods, missing)``; rows without ``created_at`` are flagged in
     ``missing`` (their code is 0). Works on whole local days first (one integer per row),
-    so only the few hundred distinct days ever become pandas Periods.
+    so only the few hundred distinct days ever become pandas Periods. ``local`` saves
+    working out the local times again when the caller has them.
     """
-    local = created_utc(df, what).dt.tz_convert(tz).dt.tz_localize(None)
-    days = local.to_numpy(dtype="datetime64[D]")
+    days = (local or local_created(df, tz, what)).days()
     missing = np.isnat(days)
     freq = PERIODS[period]
     if missing.all():
@@ -135,3 +208,23 @@ def period_codes(
     lookup = np.zeros(len(seen), dtype=np.int64)
     lookup[present] = codes
     return lookup[offset], pd.PeriodIndex(uniques), missing
+
+
+def partial_periods(periods: pd.PeriodIndex, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """Which ``periods`` the data covers only in part.
+
+    The data covers ``start`` (inclusive) to ``end`` (exclusive), naive times in the
+    periods' zone; a period is partial when it starts before ``start`` or ends after
+    ``end``.
+
+    Examples
+    --------
+    >>> months = pd.period_range("2026-01", "2026-03", freq="M")
+    >>> partial_periods(months, pd.Timestamp("2026-01-10"), pd.Timestamp("2026-04-01")).tolist()
+    [True, False, False]
+    """
+    if not len(periods):
+        return np.zeros(0, dtype=bool)
+    starts = periods.start_time
+    ends = (periods + 1).start_time
+    return np.asarray((starts < start) | (ends > end), dtype=bool)

@@ -22,7 +22,7 @@ import pandas as pd
 from knock_data._analysis._codes import factorize, require_column
 from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.periods import period_codes, time_zone
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import SOURCE_TITLE, is_missing
 
 __all__ = ["SPEND_COLUMNS", "read_spend", "source_roi"]
@@ -61,7 +61,7 @@ def _load(spend: object, what: str) -> tuple[pd.DataFrame, str, int | None]:
     if isinstance(spend, pd.DataFrame):
         return spend, "spend frame", None
     if not isinstance(spend, str | os.PathLike):
-        raise ConfigurationError(
+        raise WrongArgumentType(
             f"{what}: spend must be a DataFrame or the path of a CSV, Excel or Parquet "
             f"file, got {type(spend).__name__}."
         )

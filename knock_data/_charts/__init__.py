@@ -8,7 +8,8 @@ it does not return, and none fetches: each draws what the analysis layer compute
 ``plot_funnels`` draws one panel per group on a figure of its own (``fig=`` to pass one) and
 returns the panels' Axes.
 
-The modules: ``colors.py`` (a fixed colour per value), ``_text.py`` (labels and titles),
+The modules: ``colors.py`` (a fixed colour per value), ``labels.py`` (what a reader calls
+each column and value, from the schema's one table of labels), ``_text.py`` (titles),
 ``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
 charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``)
 and ``registry.py``,
@@ -41,15 +42,19 @@ from knock_data._charts.funnel import plot_funnel
 from knock_data._charts.over_time import plot_leads_over_time
 from knock_data._charts.registry import (
     CHART_NAMES,
+    CHART_OPTIONS,
     CHARTS,
     COMPARISON_CHARTS,
     Chart,
     chart_named,
+    tabs,
 )
+from knock_data._charts.tables import report_table
 
 __all__ = [
     "CHARTS",
     "CHART_NAMES",
+    "CHART_OPTIONS",
     "COMPARISON_CHARTS",
     "CONSENT_COLORS",
     "MISSING_COLOR",
@@ -69,8 +74,10 @@ __all__ = [
     "plot_sources",
     "plot_status",
     "rate_label",
+    "report_table",
     "source_color",
     "stage_color",
     "status_color",
+    "tabs",
     "value_color",
 ]

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from knock_data._charts._text import NO_DATA, count_label, short_label
+from knock_data._charts._text import count_label, no_data_text, short_label
 
-__all__ = ["barh", "new_axes", "no_data"]
+__all__ = ["barh", "count_axis", "new_axes", "no_data"]
 
 
 def new_axes(ax: Axes | None, n_bars: int = 5, width: float = 8.0) -> Axes:
@@ -26,10 +28,18 @@ def new_axes(ax: Axes | None, n_bars: int = 5, width: float = 8.0) -> Axes:
     return created
 
 
-def no_data(ax: Axes, title: str) -> Axes:
-    """A chart that says there is nothing to show, under its usual title."""
+def no_data(ax: Axes, title: str, noun: str) -> Axes:
+    """A chart that says there are no ``noun`` to show, under its usual title."""
     ax.set_title(title)
-    ax.text(0.5, 0.5, NO_DATA, transform=ax.transAxes, ha="center", va="center", color="#636363")
+    ax.text(
+        0.5,
+        0.5,
+        no_data_text(noun),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="#636363",
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
@@ -56,8 +66,15 @@ def barh(
     ax.invert_yaxis()
     top = max(counts) if len(counts) else 0
     ax.set_xlim(0, max(top, 1) * 1.3)  # room for the labels
+    count_axis(ax.xaxis)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+def count_axis(axis: Axis) -> None:
+    """Ticks of whole numbers only (a count of 3 prospects has no tick at 2.5), as 1,750."""
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))

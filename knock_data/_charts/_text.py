@@ -9,11 +9,17 @@ import pandas as pd
 
 from knock_data._schema import IS_DELETED, NOT_PROSPECT
 
-__all__ = ["NO_DATA", "count_label", "count_rows", "plural", "row_noun", "short_label"]
-
-#: What a chart with no rows says instead.
-NO_DATA = "No leads to show"
+__all__ = [
+    "chart_title",
+    "count_label",
+    "count_rows",
+    "no_data_text",
+    "plural",
+    "row_noun",
+    "short_label",
+]
 _LABEL_WIDTH = 28  # characters per line of a category label
+_TITLE_WIDTH = 60  # characters of a one-line title
 
 
 def short_label(text: object, width: int = _LABEL_WIDTH, lines: int = 2) -> str:
@@ -62,6 +68,34 @@ def plural(n: int, word: str) -> str:
 def count_rows(noun: str, n: int) -> str:
     """``n`` rows counted with their plural ``noun``: "1 prospect", "1,826 prospects"."""
     return plural(n, noun.removesuffix("s"))
+
+
+def chart_title(subject: str, noun: str, n: int, *details: str) -> str:
+    """Every chart's default title: the subject, then how many rows, by what they are called.
+
+    Examples
+    --------
+    >>> chart_title("SMS consent by source", "prospects", 1826)
+    'SMS consent by source (1,826 prospects)'
+    >>> chart_title("Prospects by source", "prospects", 1, "1 source")
+    'Prospects by source (1 prospect, 1 source)'
+    """
+    counted = f"({', '.join([count_rows(noun, n), *details])})"
+    # A title wider than a chart is cut at both ends: the count goes on a line of its own.
+    if len(subject) + len(counted) > _TITLE_WIDTH:
+        return f"{subject}\n{counted}"
+    return f"{subject} {counted}"
+
+
+def no_data_text(noun: str) -> str:
+    """What a chart with no rows says instead, in the words of its title.
+
+    Examples
+    --------
+    >>> no_data_text("prospects")
+    'No prospects to show'
+    """
+    return f"No {noun} to show"
 
 
 def count_label(count: int, share: float) -> str:

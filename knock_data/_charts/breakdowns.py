@@ -10,37 +10,38 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from knock_data._analysis import (
-    MISSING_LABEL,
     PERIODS,
     consent_breakdown,
     normalize_status,
     source_breakdown,
     status_breakdown,
-    status_label,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
-from knock_data._charts._text import count_rows, plural, row_noun, short_label
+from knock_data._charts._text import chart_title, plural, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
 from knock_data._charts.colors import CONSENT_COLORS, OTHER_COLOR, source_color, status_color
-from knock_data._schema import SMS_CONSENT, SOURCE_TITLE, STATUS, is_missing
+from knock_data._charts.labels import by_phrase, label_of, value_label, value_names
+from knock_data._schema import SMS_CONSENT, SOURCE_TITLE, STATUS, is_missing, missing_label
 
 __all__ = ["NO_SOURCE", "plot_consent", "plot_sources", "plot_status"]
 
-#: The bar of leads without a source.
-NO_SOURCE = "(no source)"
+#: The bar of leads without a source (the missing label of ``source_title``).
+NO_SOURCE = missing_label(SOURCE_TITLE)
 
 
+@checks_frame_and_ax
 def plot_status(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
 ) -> Axes:
     """Leads per status, in Knock's order, each bar labelled with count and share.
 
     Spellings of one status (``no_show`` and ``No Show``) share a bar, named with Knock's
-    label; unknown statuses follow under their own names, missing ones as ``(missing)``.
+    label; unknown statuses follow under their own names, missing ones as ``(no status)``.
 
     Parameters
     ----------
@@ -69,11 +70,11 @@ def plot_status(
     table = status_breakdown(df, stages=stages)
     table = table[table["count"] > 0]
     total = int(table["count"].sum())
-    title = title or f"{noun.capitalize()} by status ({total:,})"
+    title = title or chart_title(f"{noun.capitalize()} by status", noun, total)
     if not total:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
     keys = [normalize_status(v) for v in table[STATUS]]
-    labels = [status_label(v) or MISSING_LABEL for v in table[STATUS]]
+    labels = [value_label(STATUS, v) for v in table[STATUS]]
     merged = (
         pd.DataFrame({"label": labels, "key": keys, "count": table["count"].to_numpy()})
         .groupby("label", sort=False, dropna=False)
@@ -89,12 +90,13 @@ def plot_status(
         [status_color(k) for k in merged["key"]],
         title=title,
         xlabel=noun.capitalize(),
-        ylabel="Status",
+        ylabel=label_of(STATUS),
     )
 
 
+@checks_frame_and_ax
 def plot_sources(
-    df: pd.DataFrame, ax: Axes | None = None, *, top: int = 12, title: str | None = None
+    df: pd.DataFrame, *, ax: Axes | None = None, top: int = 12, title: str | None = None
 ) -> Axes:
     """Leads per source: the ``top`` largest, then one "Other" bar for the rest.
 
@@ -128,16 +130,16 @@ def plot_sources(
     table = source_breakdown(df)
     total = int(table["count"].sum())
     n_sources = int(table[SOURCE_TITLE].notna().sum())
-    title = title or (
-        f"{noun.capitalize()} by source ({count_rows(noun, total)}, {plural(n_sources, 'source')})"
+    title = title or chart_title(
+        f"{noun.capitalize()} by source", noun, total, plural(n_sources, "source")
     )
     if not total:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
     names = [None if is_missing(v) else str(v) for v in table[SOURCE_TITLE]]
     counts = table["count"].astype(int).tolist()
     shares = table["share"].astype(float).tolist()
     kept, rest = top_groups(counts, top, apart=[n is None for n in names])
-    labels = [NO_SOURCE if names[i] is None else str(names[i]) for i in kept]
+    labels = [value_label(SOURCE_TITLE, names[i]) for i in kept]
     colors = [source_color(names[i]) for i in kept]
     bar_counts = [counts[i] for i in kept]
     bar_shares = [shares[i] for i in kept]
@@ -154,21 +156,25 @@ def plot_sources(
         colors,
         title=title,
         xlabel=noun.capitalize(),
-        ylabel="Source",
+        ylabel=label_of(SOURCE_TITLE),
     )
 
 
+@checks_frame_and_ax
 def plot_consent(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     by: str | None = None,
+    tz: str | None = None,
     top: int = 10,
     title: str | None = None,
 ) -> Axes:
     """Who consented to SMS: one bar per answer, or 100% bars per group with ``by``.
 
-    Missing consent is ``unknown``, never a refusal.
+    Missing consent is ``unknown``, never a refusal. Grouped by ``community_id`` or
+    ``agent_username`` on a frame with names (:func:`knock_data.with_names`), the bars are
+    labelled with the names.
 
     Parameters
     ----------
@@ -179,6 +185,9 @@ def plot_consent(
     by
         A column (``"source_title"``, ``"community_id"``, ``"first_contact_type"``...) or a
         created period: one stacked bar per group, the ``top`` largest groups then "Other".
+    tz
+        Time zone of ``by`` periods: one IANA zone, or ``"community"`` for each lead's
+        community's (default UTC).
     top
         How many groups get a bar of their own when ``by`` is given.
     title
@@ -200,23 +209,25 @@ def plot_consent(
     if by is None:
         table = consent_breakdown(df)
         total = int(table["count"].sum())
-        title = title or f"SMS consent ({count_rows(noun, total)})"
+        title = title or chart_title("SMS consent", noun, total)
         if not total:
-            return no_data(new_axes(ax), title)
+            return no_data(new_axes(ax), title, noun)
         values = table[SMS_CONSENT].tolist()
         return barh(
             new_axes(ax, 3),
-            values,
+            [value_label(SMS_CONSENT, v) for v in values],
             table["count"].astype(int).tolist(),
             table["share"].astype(float).tolist(),
             [CONSENT_COLORS[v] for v in values],
             title=title,
             xlabel=noun.capitalize(),
-            ylabel="SMS consent",
+            ylabel=label_of(SMS_CONSENT),
         )
-    table = consent_breakdown(df, by=by)
-    by_name = next(c for c in table.columns if c not in (SMS_CONSENT, "count", "share"))
-    groups = [MISSING_LABEL if is_missing(v) else str(v) for v in table[by_name]]
+    table = consent_breakdown(df, by=by, tz=tz)
+    by_name = table.columns[0]
+    names = value_names(df, by_name)
+    groups = [value_label(by_name, v, names) for v in table[by_name]]
+    missing_groups = {g for g, v in zip(groups, table[by_name], strict=True) if is_missing(v)}
     wide = (
         pd.DataFrame(
             {
@@ -225,18 +236,22 @@ def plot_consent(
                 "count": table["count"].to_numpy(),
             }
         )
-        .pivot(index="group", columns=SMS_CONSENT, values="count")
+        .groupby(["group", SMS_CONSENT], sort=False)["count"]
+        .sum()  # two ids of one name share a bar
+        .unstack()
         .reindex(index=list(dict.fromkeys(groups)), columns=list(CONSENT_COLORS))
         .fillna(0)
         .astype(int)
     )
     wide = wide[wide.sum(axis=1) > 0]
     total = int(wide.to_numpy().sum())
-    title = title or f"SMS consent by {by_name} ({count_rows(noun, total)})"
+    title = title or chart_title(f"SMS consent {by_phrase(by_name)}", noun, total)
     if not total:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
     # Periods stay in time order, all of them; other groups: the largest, then "Other".
-    kept, rest = top_groups(wide.sum(axis=1).tolist(), top)
+    kept, rest = top_groups(
+        wide.sum(axis=1).tolist(), top, apart=[g in missing_groups for g in wide.index]
+    )
     if by_name not in PERIODS:
         gathered = wide.iloc[rest].sum().to_numpy()
         wide = wide.iloc[kept]
@@ -249,7 +264,9 @@ def plot_consent(
     for value in CONSENT_COLORS:
         counts = wide[value].to_numpy()
         share = counts / np.maximum(sizes, 1)
-        bars = ax.barh(y, share, left=left, color=CONSENT_COLORS[value], label=value)
+        bars = ax.barh(
+            y, share, left=left, color=CONSENT_COLORS[value], label=value_label(SMS_CONSENT, value)
+        )
         ax.bar_label(
             bars,
             labels=[f"{s:.0%}" if s >= 0.06 else "" for s in share],
@@ -265,7 +282,14 @@ def plot_consent(
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}" if x <= 1 else "")
     ax.set_title(title)
     ax.set_xlabel(f"Share of {noun}")
-    ax.set_ylabel(by_name)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, frameon=False)
+    ax.set_ylabel(label_of(by_name))
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.2),
+        ncols=3,
+        frameon=False,
+        fontsize="small",
+        columnspacing=1.2,
+    )
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -10,8 +10,15 @@ from __future__ import annotations
 import hashlib
 import re
 
-from knock_data._analysis import LOST, MISSING_LABEL, OTHER, normalize_status
-from knock_data._schema import SMS_CONSENT, SOURCE_TITLE, STATUS, is_missing
+from knock_data._analysis import LOST, OTHER, normalize_status
+from knock_data._schema import (
+    MISSING,
+    MISSING_LABELS,
+    SMS_CONSENT,
+    SOURCE_TITLE,
+    STATUS,
+    is_missing,
+)
 
 __all__ = [
     "CONSENT_COLORS",
@@ -169,6 +176,10 @@ def source_color(source: object) -> str:
     return _KNOWN_SOURCE_KEYS.get(_name_key(str(source))) or _hashed(str(source))
 
 
+# What a missing value is called on screen (a column of leads_over_time's split).
+_MISSING_TEXT = frozenset({MISSING, *MISSING_LABELS.values()}) - {"unknown"}
+
+
 def value_color(column: str | None, value: object) -> str:
     """The colour of ``value`` of ``column``: by status, source or consent, else hashed.
 
@@ -176,10 +187,10 @@ def value_color(column: str | None, value: object) -> str:
     --------
     >>> value_color("source_title", "Zillow") == source_color("Zillow")
     True
-    >>> value_color("community_id", "(missing)") == MISSING_COLOR
+    >>> value_color("community_id", "(no community)") == MISSING_COLOR
     True
     """
-    if isinstance(value, str) and value in ("Other", MISSING_LABEL):
+    if isinstance(value, str) and (value in _MISSING_TEXT or value == "Other"):
         return OTHER_COLOR if value == "Other" else MISSING_COLOR
     if column == STATUS:
         return status_color(value)

@@ -15,34 +15,25 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 
 from knock_data._analysis import (
-    MISSING_LABEL,
     PERIODS,
     compare_conversion,
     demand_breakdown,
     funnel_table,
     wilson_interval,
 )
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
 from knock_data._charts.colors import MISSING_COLOR, stage_color
+from knock_data._charts.labels import by_phrase, value_label, value_names
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import is_missing
+from knock_data._schema import is_missing, label_of, missing_label
 
 __all__ = ["column_label", "plot_comparison", "plot_demand", "plot_funnels", "rate_label"]
 
-# The words these charts show for columns and stages, kept here so that they read from one
-# table of labels (the frame's column -> what a reader calls it).
-_COLUMN_LABELS = {
-    "agent_username": "Agent",
-    "agent_name": "Agent",
-    "community_id": "Community",
-    "community_name": "Community",
-    "source_title": "Source",
-    "first_contact_type": "First contact type",
-    "status": "Status",
-    "sms_consent": "SMS consent",
-}
+# The words these charts show for stages and answers; columns take theirs from the one
+# table of labels (knock_data._schema.LABELS).
 _RATE_LABELS = {
     "engaged": "Engagement rate",
     "toured": "Tour rate",
@@ -74,8 +65,7 @@ def column_label(column: object) -> str:
     >>> column_label("agent_username"), column_label("month"), column_label("unit_type")
     ('Agent', 'Month', 'Unit type')
     """
-    name = str(column)
-    return _COLUMN_LABELS.get(name) or name.replace("_", " ").capitalize()
+    return label_of(column)
 
 
 def rate_label(stage: str) -> str:
@@ -89,18 +79,19 @@ def rate_label(stage: str) -> str:
     return _RATE_LABELS.get(stage) or f"Share reaching {stage}"
 
 
-def _group_name(value: object) -> str:
-    return MISSING_LABEL if is_missing(value) else str(value)
+def _group_name(column: str, value: object, names: dict[object, str] | None = None) -> str:
+    return value_label(column, value, names)
 
 
 def _percent(ax: Axes, upper: float) -> None:
     ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}" if 0 <= x <= upper + 1e-9 else "")
 
 
+@checks_frame_and_ax
 def plot_comparison(
     data: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     by: str = "agent_username",
     stage: str = "leased",
     within: float | timedelta | None = None,
@@ -167,15 +158,16 @@ def plot_comparison(
     undecided = int(table["undecided"].sum()) if "undecided" in table.columns else 0
     days = within / timedelta(days=1) if isinstance(within, timedelta) else within
     window = f" within {days:g} days" if days is not None else ""
-    what = f"{rate_label(stage)}{window} by {column_label(by_name).lower()}"
+    what = f"{rate_label(stage)}{window} {by_phrase(by_name)}"
     counted = count_rows(noun, total)
     if undecided:
         counted += f"; {undecided:,} too recent to tell"
     title = title or f"{what} ({counted})"
     if not total:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
 
-    groups = [_group_name(v) for v in table[by_name]]
+    id_names = value_names(data, by_name)
+    groups = [_group_name(by_name, v, id_names) for v in table[by_name]]
     missing = [is_missing(v) for v in table[by_name]]
     if by_name in PERIODS:
         kept, rest = [i for i in range(len(groups)) if leads[i] > 0], list[int]()
@@ -250,6 +242,7 @@ def _new_figure(fig: Figure | SubFigure | None, ncols: int, nrows: int, n_stages
     return plt.figure(figsize=(width, min(height, 16.0)), layout="constrained")
 
 
+@checks_frame_and_ax
 def plot_funnels(
     frame: pd.DataFrame,
     *,
@@ -311,13 +304,14 @@ def plot_funnels(
     ladder = [str(s) for s in table.attrs["steps"]]
     steps = ladder[1:]
     total = int(table["leads"].sum())
-    title = title or f"Lead funnel by {column_label(by_name).lower()} ({count_rows(noun, total)})"
+    title = title or f"Lead funnel {by_phrase(by_name)} ({count_rows(noun, total)})"
     if not total:
         target = _new_figure(fig, 1, 1, 3)
-        return np.array([no_data(target.subplots(), title)], dtype=object)
+        return np.array([no_data(target.subplots(), title, noun)], dtype=object)
 
     leads = table["leads"].to_numpy(dtype=np.int64)
     missing = [is_missing(v) for v in table[by_name]]
+    names = value_names(frame, by_name)
     if by_name in PERIODS:
         kept, rest = [i for i in range(len(table)) if leads[i] > 0], list[int]()
     else:
@@ -326,7 +320,7 @@ def plot_funnels(
     columns = ["leads", *steps]
     counts = table[columns].to_numpy(dtype=np.int64)
     for i in kept:
-        panels.append((_group_name(table[by_name].iloc[i]), counts[i]))
+        panels.append((_group_name(by_name, table[by_name].iloc[i], names), counts[i]))
     if rest:
         panels.append((other_label(len(rest)), counts[rest].sum(axis=0)))
     labels = ladder
@@ -377,11 +371,12 @@ def plot_funnels(
     return np.asarray(drawn, dtype=object)
 
 
+@checks_frame_and_ax
 def plot_demand(
     df: pd.DataFrame,
     field: str,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     bands: Any = None,
     tz: str | None = None,
     title: str | None = None,
@@ -424,10 +419,11 @@ def plot_demand(
     leads = len(df)
     title = title or f"{_DEMAND_TITLES[field]} ({count_rows(noun, leads)})"
     if not leads:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
     values = table[field].tolist()
     labels = [
-        MISSING_LABEL if is_missing(v) else _CHOICE_LABELS.get(str(v), str(v)) for v in values
+        missing_label(field) if is_missing(v) else _CHOICE_LABELS.get(str(v), str(v))
+        for v in values
     ]
     return barh(
         new_axes(ax, len(labels)),

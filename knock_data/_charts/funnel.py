@@ -9,17 +9,20 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from knock_data._analysis import LOST, OTHER, funnel
+from knock_data._charts._args import checks_frame_and_ax
 from knock_data._charts._bars import barh, new_axes, no_data
-from knock_data._charts._text import count_rows, row_noun, short_label
+from knock_data._charts._text import chart_title, row_noun, short_label
 from knock_data._charts.colors import stage_color
+from knock_data._charts.labels import value_label
 
 __all__ = ["plot_funnel"]
 
 
+@checks_frame_and_ax
 def plot_funnel(
     df: pd.DataFrame,
-    ax: Axes | None = None,
     *,
+    ax: Axes | None = None,
     stages: Mapping[str, Any] | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -55,9 +58,9 @@ def plot_funnel(
     noun = row_noun(df)
     table = funnel(df, stages=stages)
     leads = int(table["count"].iloc[0]) if len(table) else 0
-    title = title or f"Lead funnel ({count_rows(noun, leads)})"
+    title = title or chart_title("Lead funnel", noun, leads)
     if not leads:
-        return no_data(new_axes(ax), title)
+        return no_data(new_axes(ax), title, noun)
     side = table["stage"].isin([LOST, OTHER]).to_numpy()
     shown = table[~side | (table["count"] > 0).to_numpy()]
     labels = []
@@ -68,13 +71,14 @@ def plot_funnel(
         shown["stage"].isin([LOST, OTHER]),
         strict=True,
     ):
+        name = value_label("stage", stage)
         if off:
             detail = f"not a step: {statuses}" if stage == OTHER else "not a step"
-            labels.append(f"{stage}\n({short_label(detail, 30, 1)})")
+            labels.append(f"{name}\n({short_label(detail, 30, 1)})")
         elif pd.notna(step):
-            labels.append(f"{stage}\n{step:.0%} of previous")
+            labels.append(f"{name}\n{step:.0%} of previous")
         else:
-            labels.append(str(stage))
+            labels.append(name)
     ax = new_axes(ax, len(shown) + 2)
     return barh(
         ax,

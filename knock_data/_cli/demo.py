@@ -1,6 +1,7 @@
 """``knock-data demo``: the whole job, end to end, on the sandbox or on Knock.
 
-Reads a file of prospect ids, fetches them (from the embedded sandbox unless
+Reads a file of prospect ids (by default the sample ids shipped with the package, so the
+demo runs from any folder), fetches them (from the embedded sandbox unless
 ``KNOCK_API_KEY`` is set), writes the prospects and the per-id errors as spreadsheet-safe
 CSV, prints the status, source, consent and funnel tables, and writes the five charts as PNG
 files (:mod:`knock_data._cli.report`).
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from knock_data._cli.args import Commands, positive_int
+from knock_data._cli.inputs import describe_read, sample_ids
 from knock_data._fetch.config import ENV_API_KEY
 
 if TYPE_CHECKING:
@@ -25,9 +27,9 @@ if TYPE_CHECKING:
 
     from knock_data._fetch.client import KnockClient
 
-__all__ = ["DemoOutput", "add_demo", "run_demo"]
+__all__ = ["DEFAULT_OUT", "DemoOutput", "add_demo", "run_demo"]
 
-DEFAULT_IDS = Path("data/sample_prospect_ids.csv")
+#: Where the demo writes, under the current folder, unless told otherwise.
 DEFAULT_OUT = Path("data/out")
 
 
@@ -47,11 +49,17 @@ def add_demo(commands: Commands) -> None:
         metavar="IDS_FILE",
         nargs="?",
         type=Path,
-        default=DEFAULT_IDS,
-        help="file of prospect ids (default: %(default)s)",
+        default=None,
+        help="file of prospect ids (default: the sample ids of the sandbox, shipped with "
+        "knock-data)",
     )
     parser.add_argument(
-        "-o", "--out", type=Path, default=DEFAULT_OUT, help="output folder (default: %(default)s)"
+        "-o",
+        "--out",
+        type=Path,
+        metavar="DIR",
+        default=DEFAULT_OUT,
+        help="output folder (default: %(default)s under the current folder)",
     )
     parser.add_argument(
         "--workers", type=positive_int, default=8, help="concurrent requests (default: 8)"
@@ -104,7 +112,7 @@ def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClie
 
 
 def run_demo(
-    ids_file: str | Path = DEFAULT_IDS,
+    ids_file: str | Path | None = None,
     out_dir: str | Path = DEFAULT_OUT,
     *,
     workers: int = 8,
@@ -117,7 +125,8 @@ def run_demo(
     Parameters
     ----------
     ids_file
-        CSV, Excel or text file of prospect ids (:func:`knock_data.read_ids`).
+        CSV, Excel or text file of prospect ids (:func:`knock_data.read_ids`); by default
+        the sample ids shipped with the package.
     out_dir
         Where ``prospects.csv``, ``fetch_errors.csv`` and the chart PNGs go (created).
     workers
@@ -142,18 +151,24 @@ def run_demo(
     from knock_data._analysis import filter_prospects
     from knock_data._cli.report import breakdown_tables, write_charts
     from knock_data._fetch.ids import read_ids
-    from knock_data._frame import export_csv
+    from knock_data._frame import export_csv, with_names
 
     out = out if out is not None else sys.stdout
-    ids_path, out_path = Path(ids_file), Path(out_dir)
-    ids = read_ids(ids_path)
+    out_path = Path(out_dir)
+    with contextlib.ExitStack() as stack:
+        ids_path = Path(ids_file) if ids_file is not None else stack.enter_context(sample_ids())
+        ids = read_ids(ids_path)
     with _client(workers, Path(cache) if cache else None, out) as client:
-        print(f"Read {len(ids):,} ids from {ids_path}.", file=out, flush=True)
+        print(describe_read(ids, ids_path), file=out, flush=True)
         result = client.fetch_prospects(ids, progress=progress)
     print(result.summary(), file=out)
 
     out_path.mkdir(parents=True, exist_ok=True)
     frame = result.frame
+    if not os.environ.get("KNOCK_API_KEY"):  # the sandbox's prospects: name them as it does
+        from knock_data.sandbox import naming_tables
+
+        frame = with_names(frame, **naming_tables())
     files = [out_path / "prospects.csv", out_path / "fetch_errors.csv"]
     export_csv(frame, files[0])
     export_csv(result.errors, files[1])

@@ -1,41 +1,64 @@
-"""``knock-data fetch IDS_FILE -o prospects.csv``: fetch a file of ids and write them as CSV.
+"""``knock-data fetch IDS_FILE -o prospects.csv``: fetch a file of ids and write them.
 
 The choices of ``--env`` and ``--pii`` are the library's own (``BASE_URLS`` and
 ``PII_CHOICES``), so the command line accepts exactly what ``KnockClient`` and
-``export_csv`` do.
+``export_csv`` do. ``-o`` and ``--errors`` are written in the format their suffix names
+(:mod:`.outputs`), checked before anything is fetched.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knock_data._cli.args import Commands, add_cache_option, positive_int, printable, rate
+from knock_data._cli.inputs import add_input_options, describe_read, read_input
+from knock_data._cli.outputs import SUFFIXES_TEXT, output_file, write_frame
 from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
 from knock_data._schema import PII_CHOICES
 
-__all__ = ["add_fetch"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from knock_data._fetch.client import KnockClient
+
+__all__ = ["SHOWN_ERRORS", "add_fetch"]
+
+#: How many failed ids standard error lists before "and N more".
+SHOWN_ERRORS = 20
+_SUFFIXES = SUFFIXES_TEXT
+_WHERE = re.compile(r"^(Line|Row|Item) [0-9,]+ of .*?: ")
 
 
 def add_fetch(commands: Commands) -> None:
     """Declare ``knock-data fetch IDS_FILE -o prospects.csv``."""
     parser = commands.add_parser(
         "fetch",
-        help="fetch prospects for a file of ids and write them to CSV",
+        help="fetch prospects for a file of ids and write them to CSV or Parquet",
         description=(
-            "Fetch the prospects whose ids are in IDS_FILE (CSV, Excel .xlsx or one id per "
-            "line) through the disk cache, and write them to a CSV file. Ids that fail are "
-            f"listed on standard error (or in --errors). The key comes from ${ENV_API_KEY}."
+            "Fetch the prospects whose ids are in IDS_FILE (CSV or other delimited text, "
+            "Excel .xlsx, OpenDocument .ods, or one id per line) through the disk cache, and "
+            f"write them to a {_SUFFIXES} file. Ids that fail are listed on standard error (or "
+            f"in --errors). The key comes from ${ENV_API_KEY}; --env stage uses Knock's "
+            "public test key, which the sandbox (knock-data sandbox) accepts too."
         ),
     )
     parser.add_argument("ids_file", metavar="IDS_FILE", type=Path, help="file of prospect ids")
     parser.add_argument(
-        "-o", "--output", type=Path, required=True, help="CSV file to write the prospects to"
+        "-o",
+        "--output",
+        type=output_file,
+        required=True,
+        help=f"file to write the prospects to: {_SUFFIXES}",
     )
-    parser.add_argument("--errors", type=Path, help="CSV file to write the failed ids to")
-    parser.add_argument("--column", help="column holding the ids (default: guessed)")
+    parser.add_argument(
+        "--errors", type=output_file, metavar="FILE", help=f"file for the failed ids: {_SUFFIXES}"
+    )
+    add_input_options(parser)
     parser.add_argument(
         "--env", choices=BASE_URLS, default="prod", help="Knock environment (default: %(default)s)"
     )
@@ -65,39 +88,71 @@ def add_fetch(commands: Commands) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from knock_data._fetch.client import KnockClient
-    from knock_data._fetch.ids import read_ids
-    from knock_data._frame import export_csv
-
-    try:
-        ids = read_ids(args.ids_file, column=args.column)
-    except FileNotFoundError as error:
-        print(f"knock-data fetch: {error}", file=sys.stderr)
-        return 1
+    ids = read_input(args.ids_file, args)
+    print(describe_read(ids, args.ids_file), file=sys.stderr, flush=True)
     cache: Any = False if args.no_cache else args.cache
-    with KnockClient(
-        env=args.env,
-        base_url=args.base_url,
-        allow_insecure=args.allow_insecure,
-        cache=cache,
-        max_workers=args.workers,
-        rate_limit=args.rate_limit,
-    ) as client:
+    with _client(args, cache) as client:
         result = client.fetch_prospects(ids, progress=not args.no_progress, refresh=args.refresh)
-    export_csv(result.frame, args.output, pii=args.pii)
+    write_frame(result.frame, args.output, pii=args.pii)
     print(f"{result.summary()}. Wrote {args.output}.", file=sys.stderr)
     if args.errors is not None:
-        export_csv(result.errors, args.errors)  # ids from user files: made spreadsheet-safe
+        write_frame(result.errors, args.errors)  # ids from user files: made spreadsheet-safe
         print(f"Failed ids written to {args.errors}.", file=sys.stderr)
     elif len(result.errors):
-        shown = result.errors.head(20)
-        for row in shown.itertuples(index=False):
-            # Ids come from the user's file: escaped, so no terminal control sequence runs.
-            line = f"  {printable(row.prospect_id)}: {row.reason}: {printable(row.message)}"
-            print(line, file=sys.stderr)
-        if len(result.errors) > len(shown):
-            print(
-                f"  ... and {len(result.errors) - len(shown)} more (use --errors FILE)",
-                file=sys.stderr,
-            )
+        _list_errors(result.errors, ids.unit)
     return 0 if result.ok else 1
+
+
+def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
+    """The client the options describe; without a key, a message in the command line's words."""
+    from knock_data._exceptions import ConfigurationError
+    from knock_data._fetch.client import KnockClient
+
+    options: dict[str, Any] = {
+        "env": args.env,
+        "base_url": args.base_url,
+        "allow_insecure": args.allow_insecure,
+        "cache": cache,
+        "max_workers": args.workers,
+        "rate_limit": args.rate_limit,
+    }
+    try:
+        return KnockClient(**options)
+    except ConfigurationError:
+        if os.environ.get(ENV_API_KEY) or not _only_the_key_is_missing(args):
+            raise
+        raise ConfigurationError(
+            f"No API key: set {ENV_API_KEY} (export {ENV_API_KEY}=...).",
+            hint="No key yet? Add --env stage to use Knock's public test key, on Knock's stage "
+            "server or on the local sandbox (knock-data sandbox prints the command).",
+        ) from None
+
+
+def _only_the_key_is_missing(args: argparse.Namespace) -> bool:
+    """Whether the options would do with a key: then the key is what the client lacked."""
+    from knock_data._exceptions import ConfigurationError
+    from knock_data._fetch.config import resolve_connection
+
+    try:
+        resolve_connection("any key", env=args.env, base_url=args.base_url)
+    except ConfigurationError:
+        return False
+    return True
+
+
+def _list_errors(errors: pd.DataFrame, unit: str) -> None:
+    """The first :data:`SHOWN_ERRORS` failed ids on standard error, then how many more."""
+    shown = errors.head(SHOWN_ERRORS)
+    for row in shown.itertuples(index=False):
+        message = _WHERE.sub("", str(row.message))  # the position is said once, first
+        # Ids come from the user's file: escaped, so no terminal control sequence runs.
+        print(
+            f"  {unit} {row.position}: {printable(row.prospect_id)}: {row.reason}: "
+            f"{printable(message)}",
+            file=sys.stderr,
+        )
+    if len(errors) > len(shown):
+        print(
+            f"  and {len(errors) - len(shown):,} more; see --errors FILE to write them all",
+            file=sys.stderr,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import signal
 import sys
 import threading
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 from knock_data._cli.args import Commands, port, positive_int, seconds, share
+from knock_data._cli.inputs import sample_ids
 
 __all__ = ["add_sandbox"]
 
@@ -139,6 +141,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         )
         return 1
     url, key = server.url, server.api_key
+    with sample_ids() as sample:
+        fetch = ["knock-data", "fetch", str(sample), "-o", "prospects.csv", "--env", "stage"]
+        recipe = shlex.join([*fetch, "--base-url", url])
     lines = [
         f"Knock sandbox: {args.prospects:,} synthetic prospects (seed {args.seed})",
         f"  URL:      {url}",
@@ -147,6 +152,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         f"  Clock:    {server.now:%Y-%m-%d %H:%M:%S} UTC, {len(server.prospect_ids):,} prospects"
         + (f", running at {args.speed:g} days per minute" if args.speed else ""),
         f"  Advance:  curl -X POST -H 'x-api-key: {key}' '{url}/_sandbox/advance?days=7'",
+        f"  Fetch:    {recipe}",
+        "            (--env stage sends Knock's public test key, which the sandbox accepts)",
     ]
     if args.latency or args.fault_rate:
         lines.append(f"  Latency {args.latency} s, fault rate {args.fault_rate}")

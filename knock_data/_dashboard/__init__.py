@@ -1,43 +1,49 @@
-"""An interactive dashboard over a prospect frame: filters, summary, charts and CSV export.
+"""An interactive dashboard over a prospect frame: filters, summary, charts and export.
 
-Thin glue over the layers below: the filters call :func:`knock_data.filter_prospects`, the
-summary :func:`knock_data.consent_breakdown`, the charts are the registry's ``plot_*``
-functions, and the export is :func:`knock_data.export_csv`. This package is the only one
-that imports ipywidgets. Its modules: ``filters.py`` (what each filter narrows, and the
-state of all of them), ``summary.py`` (the summary line and messages, pure),
-``render.py`` (the charts as SVG and the cache of them) and this wiring.
+Thin glue over the layers below: the filters mean what :func:`knock_data.filter_prospects`
+means, the summary is :func:`knock_data.consent_breakdown`'s, the charts are the
+registry's ``plot_*`` functions, and the export is :func:`knock_data.export_csv` or
+:func:`knock_data.export_excel`. This package is the only one that imports ipywidgets. Its
+modules: ``filters.py`` (what each filter narrows, faceted counts, and the state of all of
+them), ``dates.py`` (the created days in a time zone), ``checklist.py`` (a list filter as
+checkboxes), ``summary.py`` (the summary line and messages, pure), ``render.py`` (the
+charts as SVG and the cache of them), ``export.py`` (the download link), ``layout.py``
+(the widgets) and this wiring.
 
 Charts are rendered to SVG into ``ipywidgets.Image`` widgets. A filter change replaces each
 image's bytes in place: the browser swaps one picture for the next without clearing the
 area first, so nothing flickers, and no ``display()`` call is needed.
 
-Speed: a filter change filters a compact slice of the frame, redraws only the open tab's
-charts and keeps what it drew per set of rows shown (see ``render.py``), so undoing a
+Speed: a filter change works on integer codes of a compact slice of the frame (one mask per
+filter, one ``bincount`` per list for the faceted counts), redraws only the open tab's
+charts and keeps what it drew per set of rows and choices (see ``render.py``), so undoing a
 change is instant. ``python -m bench dashboard`` measures it.
 """
 
 from __future__ import annotations
 
-import base64
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
 from functools import wraps
-from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
-from knock_data._analysis import filter_prospects
+from knock_data._analysis import filter_prospects, time_zone
 from knock_data._charts import CHARTS, chart_named
+from knock_data._dashboard.dates import CreatedDays, CreatedRange
+from knock_data._dashboard.export import EXPORT_FORMATS, download_link
 from knock_data._dashboard.filters import (
     MULTI_FILTERS,
+    Facet,
     FilterState,
     check_labels,
-    created_days,
+    narrow,
+    time_zone_choices,
+    with_labels,
 )
 from knock_data._dashboard.layout import TABS, build_widgets
 from knock_data._dashboard.render import ChartRenderer, rows_key
@@ -50,17 +56,24 @@ from knock_data._dashboard.summary import (
     summarise,
     summary_html,
 )
-from knock_data._exceptions import ConfigurationError
-from knock_data._frame import PII_CHOICES, export_csv
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
+from knock_data._frame import PII_CHOICES
 from knock_data._schema import (
+    AGENT_NAME,
+    AGENT_USERNAME,
+    COMMUNITY_ID,
+    COMMUNITY_NAME,
+    COMMUNITY_TIMEZONE,
     CREATED_AT,
     FIRST_CONTACT_TYPE,
     IS_DELETED,
     NOT_PROSPECT,
     SMS_CONSENT,
+    SOURCE_TITLE,
+    label_of,
 )
 
-__all__ = ["REQUIRED_COLUMNS", "Dashboard"]
+__all__ = ["GROUP_BY", "NO_GROUPING", "REQUIRED_COLUMNS", "Dashboard"]
 
 #: Columns the dashboard filters or summarises on (all present in a ``to_frame`` result).
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -71,9 +84,22 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     SMS_CONSENT,
 )
 
+#: The group-by choices for the charts that take ``by``, in the order offered (those whose
+#: column the frame has).
+GROUP_BY: tuple[str, ...] = (SOURCE_TITLE, COMMUNITY_ID, AGENT_USERNAME, FIRST_CONTACT_TYPE)
+
+#: The group-by choice's value for "No grouping" (a dropdown shows nothing for ``None``).
+NO_GROUPING = ""
+
 #: The columns the summary and the charts read; they work on this slice of the frame so
 #: that a filter change copies a few compact columns, not every text column.
-_CHART_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, FIRST_CONTACT_TYPE)
+_CHART_COLUMNS: tuple[str, ...] = (
+    *REQUIRED_COLUMNS,
+    FIRST_CONTACT_TYPE,
+    COMMUNITY_NAME,
+    AGENT_NAME,
+    COMMUNITY_TIMEZONE,
+)
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -98,17 +124,26 @@ def _one_at_a_time(method: Callable[_P, _R]) -> Callable[_P, _R]:
 class Dashboard:
     """Filter a prospect frame and watch the summary and charts follow, then export.
 
-    Filters: community, source, status and agent (multi-selects, everything selected to
-    start with), a created-date range (UTC days, both ends included) and two toggles that
-    add deleted records and records marked not a prospect. Below them a summary line
-    (leads, prospects and SMS consent rate, by Knock's definitions), an Export button
-    offering the filtered rows as a CSV download written by :func:`knock_data.export_csv`
-    (personal data kept, masked or dropped), and the funnel, status, source, consent and
-    leads-over-time charts in three tabs. When the filters leave no row, a sentence says
-    which filters to widen instead of the charts.
+    Filters: community, source, status and agent (checkbox lists with a search box, every
+    value ticked to start with, each value's count *faceted*: among the rows the other
+    filters keep, so counts agree with the charts beside them), a created-date range (a
+    slider and typed start and end dates, whole days in the chosen time zone, both
+    included) and two toggles that add deleted records and records marked not a prospect.
+    A time-zone choice (UTC, each community's own zone when the frame has them, or one
+    zone) sets the days of the range and of the charts, and a group-by choice (source,
+    community, agent, first contact type) splits the charts that take ``by``. Below them a
+    summary line (leads, prospects and SMS consent rate, by Knock's definitions), an Export
+    button offering the filtered rows as a CSV or Excel download written by
+    :func:`knock_data.export_csv` or :func:`knock_data.export_excel` (personal data kept,
+    masked or dropped), and the registry's charts in tabs. When the filters leave no row,
+    a sentence says which filters to widen instead of the charts.
 
-    The CSV travels to the browser inside the link, so it suits what a dashboard shows
-    (thousands of rows, tens of thousands at most); for larger extracts call
+    Communities and agents show by name where the frame has names
+    (:func:`knock_data.with_names`); the filters, :attr:`filtered` and the export keep the
+    ids.
+
+    The download travels to the browser inside the link, so it suits what a dashboard
+    shows (thousands of rows, tens of thousands at most); for larger extracts call
     ``kd.export_csv(dash.filtered, path)``.
 
     Code reads what the dashboard shows through :attr:`filtered`, :attr:`summary`,
@@ -119,31 +154,37 @@ class Dashboard:
     Parameters
     ----------
     df
-        A prospect frame, as :func:`knock_data.to_frame` or ``FetchResult.frame`` return.
-        Filter choices are read from it once, when the dashboard is made.
+        A prospect frame, as :func:`knock_data.to_frame` or ``FetchResult.frame`` return,
+        with names from :func:`knock_data.with_names` where you have them. Filter choices
+        are read from it once, when the dashboard is made.
     title
         Heading shown above the filters.
     labels
-        Names to show in the filter lists instead of the ids the API returns, by filter:
-        ``{"community": {"191b65d2686d11e9": "Maple Court"}, "agent": {...}}`` (keys
-        ``community``, ``source``, ``status``, ``agent``). A value without a name shows as
-        it is; :meth:`filters`, :attr:`filtered` and the export keep the ids.
+        An older spelling of :func:`knock_data.with_names`, kept working: names by filter,
+        ``{"community": {"191b65d2686d11e9": "Maple Court"}, "agent": {...}}``; community
+        and agent names are added as ``with_names`` adds them, and ``source`` and
+        ``status`` names rename those filters' values on screen. A value without a name
+        shows as it is.
 
     Attributes
     ----------
     controls : dict
-        The filter widgets by name: ``community``, ``source``, ``status``, ``agent``
-        (``SelectMultiple``), ``created`` (``SelectionRangeSlider`` of dates),
-        ``include_deleted`` and ``include_not_prospect`` (``Checkbox``). Setting their
-        ``value`` filters the dashboard as a click would.
+        The controls by name: ``community``, ``source``, ``status``, ``agent`` (checkbox
+        lists: ``value`` is the tuple of values kept, ``options`` the (label, value) pairs
+        with their counts), ``created`` (a ``SelectionRangeSlider`` of days),
+        ``created_start`` and ``created_end`` (``DatePicker``), ``tz`` and ``by``
+        (``Dropdown``; ``by`` is a column of :data:`GROUP_BY`, or ``""`` for no grouping),
+        ``include_deleted`` and ``include_not_prospect`` (``Checkbox``).
+        Setting their ``value`` acts as a click would.
     widget : ipywidgets.VBox
         The whole dashboard, to place inside other widgets.
 
     Examples
     --------
     >>> import knock_data as kd
-    >>> from knock_data.sandbox import generate_prospects
-    >>> dash = kd.Dashboard(kd.to_frame(generate_prospects(300)))
+    >>> from knock_data.sandbox import generate_prospects, naming_tables
+    >>> frame = kd.with_names(kd.to_frame(generate_prospects(300)), **naming_tables())
+    >>> dash = kd.Dashboard(frame)
     >>> dash.controls["include_not_prospect"].value = True
     >>> dash.summary["shown"] == dash.summary["leads"]
     True
@@ -151,6 +192,7 @@ class Dashboard:
     >>> dash.message
     'No rows to show. Nothing is selected under status: select at least one value.'
     >>> dash.reset()
+    >>> dash.controls["by"].value = "community_id"   # the group-by choice
     >>> dash.message is None, dash.chart_svg("funnel").startswith(b"<?xml")
     (True, True)
     >>> dash  # in a notebook, this displays the dashboard           # doctest: +SKIP
@@ -165,9 +207,13 @@ class Dashboard:
         labels: Mapping[str, Mapping[Any, str]] | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
-            raise ConfigurationError(
+            raise WrongArgumentType(
                 f"Dashboard needs a pandas DataFrame, got {type(df).__name__}.",
                 hint="Pass a frame from knock_data.to_frame(...) or FetchResult.frame.",
+            )
+        if not isinstance(title, str):
+            raise WrongArgumentType(
+                f"title must be text, got {type(title).__name__} {title!r:.40}."
             )
         missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
         if missing:
@@ -176,31 +222,58 @@ class Dashboard:
                 hint="Build the frame with knock_data.to_frame(records) or FetchResult.frame.",
             )
         named = check_labels(labels)
+        df = with_labels(df, named)
         self._df = df
         # The summary and charts work on a compact slice of the frame with positions as its
         # index, so that the rows on screen can be recognised by their positions.
         self._slim = df.loc[:, [c for c in _CHART_COLUMNS if c in df.columns]].reset_index(
             drop=True
         )
+        self._facets = {
+            spec.name: Facet.of(self._slim, spec, named.get(spec.name)) for spec in MULTI_FILTERS
+        }
+        self._deleted = self._slim[IS_DELETED].fillna(False).to_numpy(dtype=bool)
+        self._not_prospect = self._slim[NOT_PROSPECT].fillna(False).to_numpy(dtype=bool)
         self._shown = self._slim.iloc[0:0]
         self._filtered: pd.DataFrame | None = None
         self._summary = Summary()
         self._reason = ""
         self._suspended = False
         self._lock = threading.RLock()  # see _one_at_a_time
-        self._on_screen: bytes | None = None
+        self._on_screen: tuple[bytes, tuple[tuple[str, Any], ...]] | None = None
         self._renderer = ChartRenderer(CHARTS)
+        self._dates: dict[str, CreatedDays] = {}
 
-        self._days = created_days(df[CREATED_AT])
-        self._w = build_widgets(df, title=title, names=named, days=self._days)
+        zones = time_zone_choices(df)
+        groups = [("No grouping", NO_GROUPING)] + [
+            (label_of(column), column) for column in GROUP_BY if column in df.columns
+        ]
+        self._w = build_widgets(
+            title=title,
+            facets=self._facets,
+            days=self._created_days(zones[0][1]).days,
+            time_zones=zones,
+            group_choices=groups,
+        )
         self.controls = self._w.controls
         self.widget = self._w.box
+        self._range = CreatedRange(
+            self.controls["created"],
+            self.controls["created_start"],
+            self.controls["created_end"],
+            self._created_days,
+            zones[0][1],
+        )
 
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
+        for name, control in self.controls.items():
+            if name == "tz":
+                control.observe(self._on_time_zone, names="value")
+            elif name not in ("created_start", "created_end"):  # the range's own
+                control.observe(self._on_change, names="value")
         self._w.reset_button.on_click(lambda _: self.reset())
         self._w.export_button.on_click(lambda _: self.prepare_export())
         self._w.export_pii.observe(lambda _: self._clear_export(), names="value")
+        self._w.export_format.observe(lambda _: self._clear_export(), names="value")
         self._w.tabs.observe(lambda _: self._draw_visible(), names="selected_index")
         self.refresh()
 
@@ -245,9 +318,9 @@ class Dashboard:
     def chart_svg(self, name: str) -> bytes:
         """The SVG chart ``name`` shows now (``b""`` until its tab is first opened).
 
-        ``name`` is one of ``"status"``, ``"sources"``, ``"consent"``, ``"funnel"``,
-        ``"leads_over_time"``. Charts on a closed tab are drawn when it opens, so theirs
-        may be of earlier filters.
+        ``name`` is one of the registry's charts: ``"status"``, ``"sources"``,
+        ``"consent"``, ``"funnel"``, ``"leads_over_time"``. Charts on a closed tab are drawn
+        when it opens, so theirs may be of earlier filters.
         """
         return bytes(self._w.images[chart_named(name).name].value)
 
@@ -281,6 +354,20 @@ class Dashboard:
         self._w.export_pii.value = choice
 
     @property
+    def export_format(self) -> str:
+        """What Export writes: ``"csv"`` or ``"xlsx"`` (set it as the list beside it does)."""
+        return str(self._w.export_format.value)
+
+    @export_format.setter
+    def export_format(self, choice: str) -> None:
+        if choice not in EXPORT_FORMATS:
+            choices = ", ".join(repr(c) for c in EXPORT_FORMATS)
+            raise ConfigurationError(
+                f"export_format={choice!r} is not a choice; use one of {choices}."
+            )
+        self._w.export_format.value = choice
+
+    @property
     def export_link(self) -> str:
         """The download link :meth:`prepare_export` made (HTML), ``""`` once filters change."""
         return str(self._w.export_link.value)
@@ -288,18 +375,21 @@ class Dashboard:
     def filters(self) -> dict[str, Any]:
         """The current filters as :func:`knock_data.filter_prospects` keyword arguments.
 
-        A filter with everything selected is ``None`` (keep all, missing values included).
+        A filter with everything selected is ``None`` (keep all, missing values included);
+        ``created`` is a pair of days in ``tz``.
         """
         return self._state().as_kwargs()
 
     def reset(self) -> None:
-        """Select everything again and hide deleted and not-a-prospect records."""
+        """Select everything again and hide deleted and not-a-prospect records.
+
+        The time zone and the group-by stay as chosen.
+        """
         with self._batch():
             for spec in MULTI_FILTERS:
                 control = self.controls[spec.name]
                 control.value = tuple(value for _, value in control.options)
-            if self._days:
-                self.controls["created"].index = (0, len(self._days) - 1)
+            self._range.whole()
             self.controls["include_deleted"].value = False
             self.controls["include_not_prospect"].value = False
 
@@ -307,22 +397,21 @@ class Dashboard:
     def refresh(self, *, force: bool = False) -> None:
         """Filter again and redraw what changed (filter changes call this themselves)."""
         state = self._state()
-        # Leads and prospects are counted within the same filters; the toggles only decide
-        # which of them are shown, so filter once with both included.
-        base = filter_prospects(
-            self._slim,
-            **{**state.as_kwargs(), "include_deleted": True, "include_not_prospect": True},
+        rows = narrow(
+            self._facets,
+            state,
+            dated=self._created_mask(state),
+            deleted=self._deleted,
+            not_prospect=self._not_prospect,
         )
-        shown = filter_prospects(
-            base,
-            include_deleted=state.include_deleted,
-            include_not_prospect=state.include_not_prospect,
-        )
+        shown = self._slim[rows.shown]
         self._shown = shown
         self._filtered = None
-        self._summary = summarise(base, shown)
+        self._summary = summarise(self._slim[rows.within], shown)
+        for name, counts in rows.counts.items():
+            self.controls[name].set_counts(counts)
         self._w.summary.value = summary_html(self._summary, state)
-        self._w.created_label.value = created_html(*self._created_range())
+        self._w.created_label.value = created_html(*self._range.shown(), state.tz)
         self._clear_export()
 
         if shown.empty:  # the explanation names the filters, which may change alone
@@ -330,12 +419,12 @@ class Dashboard:
             self._reason = empty_reason(state, n_options, len(self._df))
             self._w.message.value = empty_html(self._reason)
 
-        rows = rows_key(shown)
+        view = (rows_key(shown), tuple(sorted(self._choices().items())))
         if force:
-            self._renderer.forget(rows)
-        if rows == self._on_screen and not force:
-            return  # the same rows as on screen (a toggle that changed nothing)
-        self._on_screen = rows
+            self._renderer.forget(view[0])
+        if view == self._on_screen and not force:
+            return  # the same rows and choices as on screen (a toggle that changed nothing)
+        self._on_screen = view
         if shown.empty:
             self._w.message.layout.display = None
             self._w.tabs.layout.display = "none"
@@ -346,31 +435,25 @@ class Dashboard:
 
     @_one_at_a_time
     def prepare_export(self) -> str:
-        """Write the filtered rows as :func:`~knock_data.export_csv` does and offer a link.
+        """Write the filtered rows as :func:`~knock_data.export_csv` (or, with
+        :attr:`export_format` ``"xlsx"``, :func:`~knock_data.export_excel`) does and offer a
+        link.
 
-        The CSV is embedded in the link as a ``data:`` URI, so the download works in
+        The file is embedded in the link as a ``data:`` URI, so the download works in
         Jupyter, JupyterLab and Voila alike. Returns the link's HTML.
         """
-        rows = self.filtered
-        with tempfile.TemporaryDirectory(prefix="knock-export-") as tmp:
-            path = Path(tmp) / "prospects.csv"
-            export_csv(rows, path, pii=self.export_pii)
-            payload = path.read_bytes()
-        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        filename = f"knock-prospects-{stamp}.csv"
-        href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(payload).decode("ascii")
-        size = f"{len(payload) / 1024:,.0f} kB" if len(payload) >= 1024 else f"{len(payload)} B"
-        link = (
-            f'<a download="{filename}" href="{href}" title="{filename}" '
-            f'style="font-weight:600">Download {len(rows):,} rows ({size})</a>'
-        )
+        link = download_link(self.filtered, file_format=self.export_format, pii=self.export_pii)
         self._w.export_link.value = link
         return link
 
     def close(self) -> None:
         """Close the widgets and free the figures (the dashboard stops updating)."""
-        for control in self.controls.values():
-            control.unobserve(self._on_change, names="value")
+        self._range.close()
+        for name, control in self.controls.items():
+            if name == "tz":
+                control.unobserve(self._on_time_zone, names="value")
+            elif name not in ("created_start", "created_end"):
+                control.unobserve(self._on_change, names="value")
         _close_tree(self.widget)
         self._renderer.close()
 
@@ -385,6 +468,16 @@ class Dashboard:
         )
 
     # -- internals --------------------------------------------------------------------
+    @property
+    def _zone(self) -> str:
+        return str(self.controls["tz"].value)
+
+    def _created_days(self, zone: str) -> CreatedDays:
+        """The local created days in ``zone``, worked out once per zone."""
+        if zone not in self._dates:
+            self._dates[zone] = CreatedDays.of(self._slim, time_zone(zone))
+        return self._dates[zone]
+
     def _state(self) -> FilterState:
         """The filters as the controls hold them now."""
         chosen: dict[str, tuple[Any, ...] | None] = {}
@@ -392,24 +485,36 @@ class Dashboard:
             control = self.controls[spec.name]
             values = tuple(control.value)
             chosen[spec.keyword] = None if len(values) == len(control.options) else values
-        created = self.controls["created"]
-        whole_range = not self._days or tuple(created.index) == (0, len(self._days) - 1)
         return FilterState(
             **chosen,
-            created=None if whole_range else tuple(created.value),
+            created=self._range.chosen(),
             include_deleted=bool(self.controls["include_deleted"].value),
             include_not_prospect=bool(self.controls["include_not_prospect"].value),
+            tz=self._zone,
         )
 
-    def _created_range(self) -> tuple[date | None, date | None]:
-        if not self._days:
-            return None, None
-        first, last = self.controls["created"].value
-        return first, last
+    def _created_mask(self, state: FilterState) -> np.ndarray:
+        if state.created is None:
+            return np.ones(len(self._slim), dtype=bool)
+        return self._created_days(state.tz).between(*state.created)
+
+    def _choices(self) -> dict[str, Any]:
+        """The dashboard's choices for the charts that declare them (see the registry)."""
+        first, last = self._range.shown()
+        return {
+            "by": self.controls["by"].value or None,
+            "tz": self._zone,
+            "span": None if first is None else (first, last),
+        }
 
     def _on_change(self, _change: Any) -> None:
         if not self._suspended:
             self.refresh()
+
+    def _on_time_zone(self, change: Any) -> None:
+        """A new time zone: the range offers that zone's days, keeping the chosen ones."""
+        with self._batch():
+            self._range.rezone(str(change["new"]))
 
     @contextmanager
     def _batch(self) -> Iterator[None]:
@@ -430,13 +535,14 @@ class Dashboard:
         """Put the open tab's charts for the rows shown on screen, drawing what is missing.
 
         Only the open tab is drawn: the others are drawn when opened. Rendered charts are
-        kept per set of rows, so going back to an earlier choice costs nothing.
+        kept per set of rows and choices, so going back to an earlier choice costs nothing.
         """
-        rows = self._on_screen
-        if rows is None or self._shown.empty:
+        view = self._on_screen
+        if view is None or self._shown.empty:
             return
+        choices = self._choices()
         for name in TABS[self.tab]:
-            svg = self._renderer.svg(chart_named(name), rows, self._shown)
+            svg = self._renderer.svg(chart_named(name), view[0], self._shown, choices)
             image = self._w.images[name]
             if image.value != svg:
                 image.value = svg

@@ -6,7 +6,9 @@ has its own figure of a fixed size with fixed margins: a layout engine would mea
 label on every redraw and triple the drawing time, and the charts wrap category labels to a
 bounded width, so margins that fit the widest label are enough. SVG is written with text
 left to the browser (three times faster than rasterising it, and sharp at any zoom).
-Rendered charts are kept per set of rows shown, so undoing a filter change costs nothing.
+Rendered charts are kept per set of rows shown and choices made (time zone, group-by), so
+undoing a change costs nothing. Each chart gets only the choices its registry entry declares
+(``Chart.options``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import io
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,20 +34,24 @@ __all__ = ["CACHE_SIZE", "ChartRenderer", "period_for", "rows_key"]
 CACHE_SIZE = 32
 
 # Size in inches and margins in inches (left, right, bottom, top), by chart shape.
-_BARS = ((6.0, 3.8), (2.05, 0.45, 0.55, 0.35))
-_TIME_AXIS = ((12.0, 3.4), (0.75, 0.2, 0.6, 0.35))
+_BARS = ((6.0, 3.8), (2.5, 0.45, 0.55, 0.35))
+_TIME_AXIS = ((12.0, 3.6), (0.75, 0.2, 0.6, 0.55))
+# With a legend beside the plot (lines per group, partial periods), room for it on the right.
+_LEGEND_RIGHT = 3.2
 
 
-def period_for(df: pd.DataFrame) -> str:
-    """The period of a time chart's bars: days for a few weeks of leads, weeks up to two
-    years, months beyond (a name of ``PERIODS``)."""
+def period_for(df: pd.DataFrame, *, grouped: bool = False) -> str:
+    """The period of a time chart: days for a few weeks of leads, weeks up to two years,
+    months beyond (a name of ``PERIODS``). Lines per group read best with fewer points, so
+    ``grouped`` moves to weeks after a month and to months after half a year."""
     created = df[CREATED_AT]
     if created.notna().sum() < 2:
         return "day"
     span = created.max() - created.min()
-    if span <= pd.Timedelta(days=62):
+    day_limit, week_limit = (31, 183) if grouped else (62, 731)
+    if span <= pd.Timedelta(days=day_limit):
         return "day"
-    if span <= pd.Timedelta(days=731):
+    if span <= pd.Timedelta(days=week_limit):
         return "week"
     return "month"
 
@@ -71,11 +78,22 @@ class ChartRenderer:
             chart.name: Figure(figsize=(_TIME_AXIS if chart.time_axis else _BARS)[0])
             for chart in charts
         }
-        self._cache: OrderedDict[bytes, dict[str, bytes]] = OrderedDict()
+        self._cache: OrderedDict[bytes, dict[tuple[str, tuple[Any, ...]], bytes]] = OrderedDict()
         self._cache_size = cache_size
 
-    def svg(self, chart: Chart, rows: bytes, df: pd.DataFrame) -> bytes:
-        """``chart`` of ``df`` (whose rows ``rows`` names), drawn now or kept from before."""
+    def svg(
+        self,
+        chart: Chart,
+        rows: bytes,
+        df: pd.DataFrame,
+        choices: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """``chart`` of ``df`` (whose rows ``rows`` names), drawn now or kept from before.
+
+        ``choices`` are the dashboard's (``by``, ``tz``, ``span``); the chart gets those it
+        declares, and the time period of its axis when it has one.
+        """
+        options = self.options(chart, df, choices or {})
         images = self._cache.get(rows)
         if images is None:
             images = self._cache[rows] = {}
@@ -83,17 +101,28 @@ class ChartRenderer:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(rows)
-        svg = images.get(chart.name)
+        key = (chart.name, tuple(sorted(options.items())))
+        svg = images.get(key)
         if svg is None:
-            svg = images[chart.name] = self.render(chart, df)
+            svg = images[key] = self.render(chart, df, options)
         return svg
+
+    @staticmethod
+    def options(chart: Chart, df: pd.DataFrame, choices: Mapping[str, Any]) -> dict[str, Any]:
+        """The keyword options ``chart`` is drawn with: the choices it declares."""
+        options = {k: v for k, v in choices.items() if k in chart.options and v is not None}
+        if "freq" in chart.options and "freq" not in options:
+            options["freq"] = period_for(df, grouped="by" in options)
+        return options
 
     def forget(self, rows: bytes) -> None:
         """Drop what was kept for ``rows`` (the next :meth:`svg` draws again)."""
         self._cache.pop(rows, None)
 
-    def render(self, chart: Chart, df: pd.DataFrame) -> bytes:
-        """Draw ``chart`` of ``df`` on its figure and return the SVG.
+    def render(
+        self, chart: Chart, df: pd.DataFrame, options: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """Draw ``chart`` of ``df`` with ``options`` on its figure and return the SVG.
 
         A chart that cannot be drawn (a :class:`knock_data.KnockError`) says why in its own
         place; the other charts still draw.
@@ -106,10 +135,20 @@ class ChartRenderer:
             left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height
         )
         try:
-            if chart.time_axis:
-                chart.plot(df, ax=ax, freq=period_for(df))
-            else:
-                chart.plot(df, ax=ax)
+            chart.plot(df, ax=ax, **(options or {}))
+            # Room for what the chart put outside its plot: a two-line title, a legend.
+            lines = ax.get_title().count("\n") + 1
+            legend = ax.get_legend() is not None
+            right_margin = _LEGEND_RIGHT if legend and chart.time_axis else right
+            figure.subplots_adjust(
+                top=1 - (top + 0.2 * (lines - 1)) / height,
+                right=1 - right_margin / width,
+                bottom=(bottom + (0.4 if legend and not chart.time_axis else 0.0)) / height,
+            )
+            # The title is centred on the figure, not on the plot, which the labels on its
+            # left push aside: a long title then still fits.
+            plot_width = width - left - right_margin
+            ax.title.set_x((width / 2 - left) / plot_width)
         except KnockError as exc:
             ax.clear()
             ax.set_axis_off()

@@ -81,21 +81,32 @@ def consent_rate(df: pd.DataFrame) -> float | None:
     return float(consented) / len(df)
 
 
-def shown_what(state: FilterState) -> str:
-    """What the shown rows are, by the two toggles.
+def shown_what(state: FilterState, n: int | None = None) -> str:
+    """What the shown rows are, by the two toggles (counted when ``n`` is given).
 
     Examples
     --------
     >>> shown_what(FilterState(include_not_prospect=True))
     'leads (not-a-prospect included, deleted excluded)'
+    >>> shown_what(FilterState(), 1)
+    '1 prospect: deleted and not-a-prospect excluded'
     """
     if state.include_deleted and state.include_not_prospect:
-        return "records, deleted and not-a-prospect included"
-    if state.include_not_prospect:
-        return "leads (not-a-prospect included, deleted excluded)"
-    if state.include_deleted:
-        return "prospects and deleted records"
-    return "prospects (deleted and not-a-prospect excluded)"
+        noun, detail = "records", "deleted and not-a-prospect included"
+    elif state.include_not_prospect:
+        noun, detail = "leads", "not-a-prospect included, deleted excluded"
+    elif state.include_deleted:
+        noun, detail = "records", "prospects and deleted records"
+    else:
+        noun, detail = "prospects", "deleted and not-a-prospect excluded"
+    if n is None:
+        return f"{noun} ({detail})"
+    return f"{_count(n, noun)}: {detail}"
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun`` (a plural), singular for one: "1 lead", "1,200 leads"."""
+    return f"{n:,} {noun if n != 1 else noun.removesuffix('s')}"
 
 
 def summary_html(summary: Summary, state: FilterState) -> str:
@@ -106,29 +117,35 @@ def summary_html(summary: Summary, state: FilterState) -> str:
     >>> text = plain(summary_html(Summary(1200, 1000, 1000, 0.5), FilterState()))
     >>> text.split(" (charts")[0]
     '1,200 leads · 1,000 prospects · SMS consent 50.0%'
+    >>> plain(summary_html(Summary(1, 1, 1, 1.0), FilterState())).split(" · SMS")[0]
+    '1 lead · 1 prospect'
     """
     rate = summary.sms_consent_rate
     rate_text = "n/a" if rate is None else f"{rate:.1%}"
+    leads, prospects = _count(summary.leads, "leads"), _count(summary.prospects, "prospects")
+    lead_n, lead_word = leads.split(" ", 1)
+    prospect_n, prospect_word = prospects.split(" ", 1)
     return (
-        f"<b>{summary.leads:,}</b> leads &middot; <b>{summary.prospects:,}</b> prospects "
+        f"<b>{lead_n}</b> {lead_word} &middot; <b>{prospect_n}</b> {prospect_word} "
         f"&middot; SMS consent <b>{rate_text}</b> "
-        f"<span style='{_GREY}'>(charts show {summary.shown:,} {shown_what(state)})</span>"
+        f"<span style='{_GREY}'>(charts show {shown_what(state, summary.shown)})</span>"
     )
 
 
-def created_html(first: date | None, last: date | None) -> str:
-    """The created range beside its slider: both days and how many days that is.
+def created_html(first: date | None, last: date | None, zone: str = "UTC") -> str:
+    """How long the created range is, beside the typed dates, and in which time zone.
 
     Examples
     --------
     >>> plain(created_html(date(2021, 1, 10), date(2021, 1, 10)))
-    '2021-01-10 to 2021-01-10 (1 day)'
+    '1 day (UTC)'
     """
     if first is None or last is None:
         return f"<span style='{_GREY}'>no creation dates</span>"
     days = (last - first).days + 1
     span = "1 day" if days == 1 else f"{days:,} days"
-    return f"{first:%Y-%m-%d} to {last:%Y-%m-%d} <span style='{_GREY}'>({span})</span>"
+    where = "each community's local time" if zone == "community" else zone
+    return f"<span style='{_GREY}'>{span} ({html.escape(where)})</span>"
 
 
 def empty_reason(state: FilterState, n_options: Mapping[str, int], n_rows: int) -> str:

@@ -11,6 +11,13 @@ A refused key (:class:`~knock_data.AuthenticationError`) or an unusable cache fi
 one sets the batch's cancel event at once, which wakes every worker waiting in the rate
 limiter or in a retry's backoff and stops the ones about to send. Ctrl-C does the same from
 the main thread. What was received before is already in the cache.
+
+A server that is not there (nothing listens, the host name does not resolve) would fail
+every id too, but only after each one's retries: minutes for a few hundred ids. A
+:class:`ServerWatch` counts how each request went; when the first
+:data:`DEAD_SERVER_REQUESTS` of a batch all failed to connect, none reaching the server, the
+batch stops with one :class:`~knock_data.ConnectionFailed` naming the URL. Once any request
+has reached the server, connection failures stay per-id errors.
 """
 
 from __future__ import annotations
@@ -22,16 +29,31 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
-from knock_data._exceptions import AuthenticationError, ConfigurationError, KnockError
+from knock_data._exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectionFailed,
+    KnockError,
+)
 from knock_data._fetch.fetcher import Fetched
 from knock_data._fetch.retry import Cancelled
 
-__all__ = ["STOPS_BATCH", "WINDOW_PER_WORKER", "Batch", "FetchCounts", "Progress"]
+__all__ = [
+    "DEAD_SERVER_REQUESTS",
+    "STOPS_BATCH",
+    "WINDOW_PER_WORKER",
+    "Batch",
+    "FetchCounts",
+    "Progress",
+    "ServerWatch",
+]
 
 #: Errors that would fail every id alike: the first one stops the whole batch.
 STOPS_BATCH: tuple[type[KnockError], ...] = (AuthenticationError, ConfigurationError)
 #: Ids in flight (running or queued) per worker thread.
 WINDOW_PER_WORKER = 4
+#: A batch whose first this many requests all failed to connect stops: the server is not there.
+DEAD_SERVER_REQUESTS = 20
 # How often the main thread wakes while waiting, so that Ctrl-C is handled promptly.
 _POLL_SECONDS = 0.25
 
@@ -91,6 +113,55 @@ class Progress:
         self.close()
 
 
+class ServerWatch:
+    """Tells a server that is not there from a few failed requests.
+
+    Each worker reports how each request went (:meth:`record`, the fetcher's
+    ``on_attempt``). The watch is :attr:`dead` once the first ``limit`` requests all failed
+    to connect; a single request that reached the server settles it for the whole batch.
+
+    Examples
+    --------
+    >>> watch = ServerWatch("http://127.0.0.1:9", limit=2)
+    >>> watch.record("the connection was refused"); watch.dead
+    False
+    >>> watch.record("the connection was refused"); watch.dead
+    True
+    """
+
+    def __init__(self, base_url: str, *, limit: int = DEAD_SERVER_REQUESTS) -> None:
+        self.base_url = base_url
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._failed = 0
+        self._reached = False
+        self._why = ""
+
+    @property
+    def dead(self) -> bool:
+        """True when the first ``limit`` requests all failed to connect."""
+        return not self._reached and self._failed >= self.limit
+
+    def record(self, failure: str | None) -> None:
+        """One request's outcome: None when it reached the server, else why it did not."""
+        with self._lock:
+            if failure is None:
+                self._reached = True
+            elif not self._reached:
+                self._failed += 1
+                self._why = failure
+
+    def error(self) -> ConnectionFailed:
+        """The error that stops the batch."""
+        return ConnectionFailed(
+            f"Cannot connect to {self.base_url}: the first {self.limit} requests all "
+            f"failed ({self._why}).",
+            hint=f"Is the server running, and is base_url={self.base_url!r} right? Nothing "
+            "more was sent; what was fetched before stays cached, so run the batch again once "
+            "the server answers.",
+        )
+
+
 class Batch:
     """One run of many ids through a thread pool.
 
@@ -106,6 +177,9 @@ class Batch:
     window
         Most ids submitted and not yet handled; ``WINDOW_PER_WORKER * max_workers`` by
         default.
+    watch
+        Told how each request went by ``fetch_one``'s fetcher; when it finds the server
+        dead, the batch stops with its :class:`~knock_data.ConnectionFailed`.
 
     Attributes
     ----------
@@ -121,12 +195,14 @@ class Batch:
         progress: Progress,
         counts: FetchCounts,
         window: int | None = None,
+        watch: ServerWatch | None = None,
     ) -> None:
         self._fetch_one = fetch_one
         self.max_workers = max_workers
         self.window = window or WINDOW_PER_WORKER * max_workers
         self.progress = progress
         self.counts = counts
+        self.watch = watch
         self.cancel = threading.Event()
         self.records: dict[str, dict[str, Any]] = {}
         self.failures: dict[str, KnockError] = {}
@@ -138,6 +214,8 @@ class Batch:
         ------
         AuthenticationError, ConfigurationError
             At the first one: the batch stops at once.
+        ConnectionFailed
+            When the :attr:`watch` finds the server dead.
         """
         ids = iter(prospect_ids)
         in_flight: dict[Future[Fetched], str] = {}
@@ -148,6 +226,8 @@ class Batch:
                 done, _ = wait(in_flight, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
                 for future in done:
                     self._settle(in_flight.pop(future), future)
+                if self.watch is not None and self.watch.dead:
+                    raise self.watch.error()
                 self._submit(executor, ids, in_flight)
         except BaseException:
             # A refused key, an unusable cache, Ctrl-C or a bug: stop everything now.

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
 import requests
 from requests.adapters import BaseAdapter
 
-from knock_data._exceptions import ConfigurationError
-from knock_data._fetch.batch import Batch, FetchCounts, Progress
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
+from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
 from knock_data._fetch.fetcher import Fetched, Fetcher
-from knock_data._fetch.ids import normalize_id, normalize_ids
+from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
 from knock_data._fetch.transport import (
@@ -131,6 +131,7 @@ class KnockClient:
         self._connection = resolve_connection(
             api_key, env=env, base_url=base_url, allow_insecure=allow_insecure
         )
+        _check_types(max_workers=max_workers, rate_limit=rate_limit, timeout=timeout, cache=cache)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
         if rate_limit is not None and rate_limit <= 0:
@@ -292,8 +293,10 @@ class KnockClient:
         Parameters
         ----------
         ids
-            Prospect ids (see :func:`knock_data.read_ids`). Duplicates are fetched once;
-            invalid ids are reported in ``errors`` and never sent.
+            Prospect ids: what :func:`knock_data.read_ids` returns (its list, or its frame
+            with ``keep=True``), or any iterable of ids. Duplicates are fetched once;
+            invalid ids are reported in ``errors`` (at their line or row in the file read)
+            and never sent.
         progress
             Show a progress bar (notebook or terminal) with cached, fetched and failed counts.
         refresh
@@ -312,6 +315,12 @@ class KnockClient:
         ConfigurationError
             The cache file cannot be used: before anything is sent, or at the first write
             that fails (the batch then stops as for a refused key).
+        ConnectionFailed
+            When the first 20 requests all fail to connect (nothing listens at
+            ``base_url``, or its host name does not resolve): the batch stops at once.
+            Connection failures after a request reached the server are per-id errors.
+        WrongArgumentType
+            When ``ids`` is not a list of ids (one id, a dict, a whole table).
 
         Examples
         --------
@@ -322,7 +331,7 @@ class KnockClient:
         >>> len(result.records), result.errors["reason"].tolist()
         (20, ['not_found'])
         """
-        normalized = normalize_ids(ids)
+        normalized = normalize_ids(ids, origin=origin_of(ids))
         counts = FetchCounts(invalid=len(normalized.invalid))
         total = len(normalized.ids) + len(normalized.invalid)
         fetcher = self._open()  # an unusable cache file fails here, before any bar is shown
@@ -331,10 +340,36 @@ class KnockClient:
             counts.cached = len(cached)
             bar.advance(counts.cached + counts.invalid, counts)
 
-            def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
-                return fetcher.fetch(pid, refresh=refresh, cancel=cancel)
+            watch = ServerWatch(self.base_url)
 
-            batch = Batch(fetch_one, max_workers=self.max_workers, progress=bar, counts=counts)
+            def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
+                return fetcher.fetch(pid, refresh=refresh, cancel=cancel, on_attempt=watch.record)
+
+            batch = Batch(
+                fetch_one, max_workers=self.max_workers, progress=bar, counts=counts, watch=watch
+            )
             batch.run(pid for pid in normalized.ids if pid not in cached)
         batch.records.update(cached)  # in place: no second dict of every record
         return fetch_result(normalized, batch.records, batch.failures, counts)
+
+
+def _check_types(
+    *, max_workers: object, rate_limit: object, timeout: object, cache: object
+) -> None:
+    """Each option of the kind it must be, before its value is judged."""
+    numbers = {"max_workers": (max_workers, int), "rate_limit": (rate_limit, float)}
+    numbers["timeout"] = (timeout, float)
+    for name, (value, kind) in numbers.items():
+        whole = kind is int
+        if value is None and name == "rate_limit":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise WrongArgumentType(
+                f"{name} must be a {'whole number' if whole else 'number'}, got "
+                f"{type(value).__name__} {value!r:.40}."
+            )
+    if cache is not None and cache is not False and not isinstance(cache, str | os.PathLike):
+        raise WrongArgumentType(
+            f"cache must be a path, None (the default file) or False (no cache), got "
+            f"{type(cache).__name__} {cache!r:.40}."
+        )

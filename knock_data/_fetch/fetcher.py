@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, SupportsIndex
@@ -23,7 +24,13 @@ from urllib.parse import quote
 import requests
 
 from knock_data._exceptions import ProspectNotFound
-from knock_data._fetch.responses import Answer, Next, classify_failure, classify_response
+from knock_data._fetch.responses import (
+    Answer,
+    Next,
+    classify_failure,
+    classify_response,
+    connect_failure,
+)
 from knock_data._fetch.retry import RateLimiter, RetryPolicy, with_retries
 from knock_data._fetch.scope import scoped_url
 from knock_data._fetch.transport import (
@@ -36,10 +43,13 @@ from knock_data._fetch.transport import (
 if TYPE_CHECKING:
     from knock_data._fetch.cache import ProspectCache
 
-__all__ = ["Fetched", "Fetcher", "Source"]
+__all__ = ["AttemptHook", "Fetched", "Fetcher", "Source"]
 
 #: Where a record came from: the cache, Knock, or the cache standing in for Knock.
 Source = Literal["cache", "network", "stale"]
+#: Told after each request: None when the server was reached, else why no connection could
+#: be made (:func:`~.responses.connect_failure`). The batch's dead-server watch is one.
+AttemptHook = Callable[[str | None], None]
 
 
 class Fetched(NamedTuple):
@@ -72,8 +82,17 @@ class Fetcher:
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
         raise refuse_pickling("A knock-data fetcher")
 
-    def fetch(self, prospect_id: str, *, refresh: bool, cancel: threading.Event) -> Fetched:
+    def fetch(
+        self,
+        prospect_id: str,
+        *,
+        refresh: bool,
+        cancel: threading.Event,
+        on_attempt: AttemptHook | None = None,
+    ) -> Fetched:
         """The prospect, from Knock (or, when Knock fails, a cached copy), or the error.
+
+        ``on_attempt`` is told how each request went (see :data:`AttemptHook`).
 
         Raises
         ------
@@ -91,7 +110,7 @@ class Fetcher:
         def attempt() -> Answer:
             nonlocal served_by_session_cache
             answer, served_by_session_cache = self._attempt(
-                prospect_id, url, context, force_refresh
+                prospect_id, url, context, force_refresh, on_attempt
             )
             return answer
 
@@ -106,7 +125,12 @@ class Fetcher:
         raise answer.error
 
     def _attempt(
-        self, prospect_id: str, url: str, context: RequestContext, force_refresh: bool
+        self,
+        prospect_id: str,
+        url: str,
+        context: RequestContext,
+        force_refresh: bool,
+        on_attempt: AttemptHook | None = None,
     ) -> tuple[Answer, bool]:
         """One request: its answer, and whether a requests-cache session served it."""
         try:
@@ -114,10 +138,14 @@ class Fetcher:
                 self.session, url, context, timeout=self.timeout, force_refresh=force_refresh
             )
         except requests.RequestException as error:
+            if on_attempt is not None:
+                on_attempt(connect_failure(error))
             failure = classify_failure(
                 prospect_id, error, base_url=self.base_url, timeout=self.timeout
             )
             return failure, False
+        if on_attempt is not None:
+            on_attempt(None)
         answer = classify_response(
             prospect_id,
             response.status_code,

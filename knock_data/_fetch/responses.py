@@ -38,6 +38,7 @@ __all__ = [
     "Next",
     "classify_failure",
     "classify_response",
+    "connect_failure",
     "is_prospect_body",
 ]
 
@@ -268,6 +269,37 @@ def classify_failure(
     failure.__context__ = error
     failure.__suppress_context__ = True
     return Answer(next_step, error=failure)
+
+
+def connect_failure(error: requests.RequestException) -> str | None:
+    """Why no connection could be made at all, or None when one was (or may have been).
+
+    Refused connections, host names that do not resolve and connections that time out
+    before they open say the server is not there; a connection dropped after it opened, a
+    read timeout or any answer says it is.
+
+    Examples
+    --------
+    >>> connect_failure(requests.ConnectTimeout("no answer")), connect_failure(
+    ...     requests.ReadTimeout("slow"))
+    ('the connection timed out', None)
+    """
+    from urllib3 import exceptions as urllib3_errors
+
+    # NameResolutionError (urllib3 2) is a NewConnectionError; urllib3 1.26 has only the latter.
+    unresolved = getattr(urllib3_errors, "NameResolutionError", ())
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "the connection timed out"
+    if not isinstance(error, requests.ConnectionError):
+        return None
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, urllib3_errors.MaxRetryError):
+        reason = reason.reason
+    if isinstance(reason, unresolved):
+        return "the host name does not resolve"
+    if isinstance(reason, urllib3_errors.NewConnectionError):
+        return "the connection was refused"
+    return None
 
 
 def _fail(error: KnockError) -> Answer:

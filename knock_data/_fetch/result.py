@@ -42,6 +42,7 @@ REASONS: tuple[str, ...] = tuple(
 #: ``reason``, kept for one release.
 ERROR_COLUMNS = (
     "prospect_id",
+    "position",
     "reason",
     "knock_error_code",
     "status_code",
@@ -64,6 +65,9 @@ class FetchResult:
         One row per id that failed, in input order, with columns
 
         - ``prospect_id``: the id as given (normalised when it is a valid id);
+        - ``position``: where it is in the input, as the analyst sees it: the line of a text
+          file or the row of a sheet that :func:`knock_data.read_ids` read it from (its
+          first appearance), else the item's number from 1;
         - ``reason``: knock-data's name for the failure, the ``code`` of the exception
           class it stands for: ``invalid_id``, ``not_found``, ``rate_limited``,
           ``server_error``, ``bad_response``, ``timeout`` or ``connection``;
@@ -143,8 +147,9 @@ class FetchResult:
         return len(self.records)
 
 
-def errors_frame(errors: list[KnockError]) -> pd.DataFrame:
-    """One typed row per error, with the :data:`ERROR_COLUMNS`.
+def errors_frame(errors: list[KnockError], positions: list[int] | None = None) -> pd.DataFrame:
+    """One typed row per error, with the :data:`ERROR_COLUMNS`; ``positions`` are where each
+    error's id is in the input (missing by default).
 
     Examples
     --------
@@ -160,6 +165,9 @@ def errors_frame(errors: list[KnockError]) -> pd.DataFrame:
     reasons = text([type(e).code for e in errors])
     columns = {
         "prospect_id": text([e.prospect_id for e in errors]),
+        "position": pd.array(
+            positions if positions is not None else [None] * len(errors), dtype="Int64"
+        ),
         "reason": reasons,
         "knock_error_code": text([e.knock_error_code for e in errors]),
         "status_code": pd.array([e.status_code for e in errors], dtype="Int64"),
@@ -183,7 +191,10 @@ def fetch_result(
     placed.sort(key=lambda item: item[0])
     return FetchResult(
         [records[pid] for pid in normalized.ids if pid in records],
-        errors_frame([error for _, error in placed]),
+        errors_frame(
+            [error for _, error in placed],
+            [normalized.origin.position(index) for index, _ in placed],
+        ),
         n_cached=counts.cached,
         n_fetched=counts.fetched,
         n_stale=counts.stale,

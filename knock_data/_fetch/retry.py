@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._fetch.responses import Answer, Next
 
 __all__ = [
@@ -65,6 +65,14 @@ class RetryPolicy:
     max_retry_after: float = 60.0
 
     def __post_init__(self) -> None:
+        for name in ("max_retries", "backoff", "max_backoff", "max_retry_after"):
+            value = getattr(self, name)
+            whole = name == "max_retries"
+            if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+                raise WrongArgumentType(
+                    f"{name} must be a {'whole number' if whole else 'number of seconds'}, got "
+                    f"{type(value).__name__} {value!r:.40}."
+                )
         if self.max_retries < 0:
             raise ConfigurationError(f"max_retries must be 0 or more, got {self.max_retries}.")
         for name in ("backoff", "max_backoff", "max_retry_after"):

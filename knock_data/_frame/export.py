@@ -15,12 +15,13 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
-__all__ = ["INVISIBLE_RANGES", "PII_CHOICES", "export_csv", "to_parquet"]
+__all__ = ["DATETIME_CHOICES", "INVISIBLE_RANGES", "PII_CHOICES", "export_csv", "to_parquet"]
 
-#: The accepted values of the ``pii`` option.
+#: The accepted values of ``export_csv``'s ``datetimes`` option.
+DATETIME_CHOICES: tuple[str, ...] = ("iso", "spreadsheet")
 
 _STRING = pd.StringDtype("pyarrow")
 
@@ -54,7 +55,13 @@ _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _NEUTRALISER = "'"
 
 
-def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "keep") -> Path:
+def export_csv(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    pii: str = "keep",
+    datetimes: str = "iso",
+) -> Path:
     """Write a prospect frame to a CSV that opens safely in Excel and LibreOffice.
 
     Parameters
@@ -67,6 +74,10 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     pii
         ``"keep"`` (default), ``"mask"`` or ``"drop"`` the personal-data columns (email,
         phone, first and last name, street address); see Notes.
+    datetimes
+        ``"iso"`` (default): timestamps in ISO 8601 with microseconds and offset, exact and
+        read back by any program. ``"spreadsheet"``: ``2021-10-14 18:10:34`` in UTC, which
+        LibreOffice and Excel import as date-times (whole seconds, no offset).
 
     Returns
     -------
@@ -76,11 +87,27 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     Raises
     ------
     knock_data.ConfigurationError
-        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, or ``path`` is a symbolic
-        link (an export is never written through one).
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, ``datetimes`` not one of
+        ``"iso"``, ``"spreadsheet"``, or ``path`` is a symbolic link (an export is never
+        written through one).
 
     Notes
     -----
+    For a spreadsheet, :func:`knock_data.export_excel` writes typed cells and needs no
+    import step. To open this CSV so that zips and phones stay text and timestamps become
+    dates, import it rather than double-click it:
+
+    - **LibreOffice Calc**: *File > Open*, then in the Text Import dialog choose Character
+      set *Unicode (UTF-8)*, separator *Comma*, tick *Detect special numbers*, and set the
+      ``zip`` and ``phone`` columns to *Text*. Headless: ``soffice --headless
+      --infilter="CSV:44,34,76,1,1/2/4/2/10/2,1033,false,true" --convert-to xlsx prospects.csv``
+      (76 is UTF-8, without which the header reads ``ï»¿prospect_id``; ``1/2/4/2/10/2`` makes
+      columns 1, 4 and 10 (``prospect_id``, ``phone``, ``zip`` in a frame from ``to_frame``)
+      text; ``true`` detects dates), with
+      ``datetimes="spreadsheet"`` so the timestamps are ones it detects.
+    - **Excel**: *Data > From Text/CSV* (it reads the byte-order mark as UTF-8), *Transform
+      Data*, then set ``zip`` and ``phone`` to *Text* and the timestamps to *Date/Time*.
+
     The CSV is for people and spreadsheets:
 
     - UTF-8 with a byte-order mark, so Excel reads accents right; comma separated, CRLF line
@@ -133,10 +160,17 @@ def export_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "'=." in text, "***@example.com" in text, "*********67" in text
     (True, True, True)
     """
-    frame = _apply_pii(_check_frame(df), pii)
+    if datetimes not in DATETIME_CHOICES:
+        choices = ", ".join(map(repr, DATETIME_CHOICES))
+        raise ConfigurationError(
+            f"datetimes={datetimes!r} is not a choice; use one of {choices}.",
+            hint="'iso' keeps the offset and microseconds; 'spreadsheet' writes "
+            "'2021-10-14 18:10:34' in UTC, which spreadsheets import as dates.",
+        )
+    frame = _apply_pii(_check_frame(df, "export_csv"), pii)
     out = _target(path)
     with _open_target(out) as handle:
-        _spreadsheet_safe(frame).to_csv(
+        _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
             handle, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
         )
     return out
@@ -181,7 +215,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
     (False, True)
     """
-    frame = _apply_pii(_check_frame(df), pii)
+    frame = _apply_pii(_check_frame(df, "to_parquet"), pii)
     out = _target(path)
     with _open_target(out) as handle:
         frame.to_parquet(handle, index=False, engine="pyarrow")
@@ -191,10 +225,11 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
 # --- shared -----------------------------------------------------------------------------
 
 
-def _check_frame(df: object) -> pd.DataFrame:
+def _check_frame(df: object, what: str = "The export") -> pd.DataFrame:
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(
-            f"Expected a pandas DataFrame (from knock_data.to_frame), got {type(df).__name__}."
+        raise WrongArgumentType(
+            f"{what} needs a pandas DataFrame (from knock_data.to_frame) as df, got "
+            f"{type(df).__name__}."
         )
     return df
 
@@ -287,22 +322,26 @@ _MASKERS: dict[str, Callable[[str], str]] = {
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+def _spreadsheet_safe(df: pd.DataFrame, *, spreadsheet_dates: bool = False) -> pd.DataFrame:
     """Every column as the text or number the CSV should hold, formulas neutralised."""
     columns: dict[str, pd.Series] = {}
     for name, series in df.items():
-        columns[_neutralise_header(str(name))] = _csv_column(series)
+        columns[_neutralise_header(str(name))] = _csv_column(series, spreadsheet_dates)
     return pd.DataFrame(columns, index=df.index)
 
 
-def _csv_column(series: pd.Series) -> pd.Series:
+def _csv_column(series: pd.Series, spreadsheet_dates: bool = False) -> pd.Series:
     dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) and spreadsheet_dates:
+        utc = series.dt.tz_convert("UTC")
+        return utc.dt.strftime("%Y-%m-%d %H:%M:%S").astype(_STRING)
     if isinstance(dtype, pd.DatetimeTZDtype):
         text = series.dt.strftime("%Y-%m-%dT%H:%M:%S.%f%z").astype(_STRING)
         return text.str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
     if pd.api.types.is_datetime64_dtype(dtype):
         days_only = (series.dropna() == series.dropna().dt.normalize()).all()
-        pattern = "%Y-%m-%d" if days_only else "%Y-%m-%dT%H:%M:%S.%f"
+        time_pattern = "%Y-%m-%d %H:%M:%S" if spreadsheet_dates else "%Y-%m-%dT%H:%M:%S.%f"
+        pattern = "%Y-%m-%d" if days_only else time_pattern
         return series.dt.strftime(pattern).astype(_STRING)
     if pd.api.types.is_bool_dtype(dtype):
         return series.astype("boolean").map({True: "True", False: "False"}).astype(_STRING)

@@ -15,6 +15,7 @@ Examples
 """
 
 from knock_data.sandbox._data import DEFAULT_SEED, EXAMPLE_PROSPECT, generate_prospects
+from knock_data.sandbox._names import naming_tables
 from knock_data.sandbox._rules import ALLOWED_STEPS
 from knock_data.sandbox._server import ADVANCE_PATH, DEFAULT_API_KEY, FAULT_KINDS, SandboxServer
 
@@ -27,4 +28,5 @@ __all__ = [
     "FAULT_KINDS",
     "SandboxServer",
     "generate_prospects",
+    "naming_tables",
 ]

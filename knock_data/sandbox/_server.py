@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from knock_data._exceptions import ConfigurationError
 from knock_data._fetch.config import STAGE_TEST_KEY
 from knock_data.sandbox._clock import SandboxClock, http_date, parse_moment
 from knock_data.sandbox._data import DEFAULT_SEED
@@ -124,12 +125,12 @@ class SandboxServer:
         speed: float = 0.0,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
-            raise ValueError(f"fault_rate must be between 0 and 1, got {fault_rate}")
+            raise ConfigurationError(f"fault_rate must be between 0 and 1, got {fault_rate}")
         if latency < 0:
-            raise ValueError(f"latency must be zero or more seconds, got {latency}")
+            raise ConfigurationError(f"latency must be zero or more seconds, got {latency}")
         unknown = [kind for kind in fault_kinds if kind not in FAULT_KINDS]
         if unknown or not fault_kinds:
-            raise ValueError(
+            raise ConfigurationError(
                 f"fault_kinds must be one or more of {', '.join(FAULT_KINDS)}; got {fault_kinds!r}"
             )
         start = None if now is None else parse_moment(now)

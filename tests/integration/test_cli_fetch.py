@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,16 +101,16 @@ def test_cache_commands_on_a_corrupt_file_say_what_to_do(
 def test_ids_from_the_file_are_escaped_on_the_terminal(
     sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # C0 controls make a file binary (refused whole); what a text file can still carry: C1
+    # controls (U+009B is CSI to a terminal), direction overrides, zero-width characters.
     ids_file = tmp_path / "ids.txt"
-    hostile = ["\x1b[2J\x1b]0;owned\x07", "12\u202e34", "\x9b31m"]
+    hostile = ["12\u202e34", "\x9b2J\x9b31mred", "\u200b\u2066x"]
     ids_file.write_text("\n".join([sandbox.prospect_ids[0], *hostile]), encoding="utf-8")
     assert main(_fetch_args(sandbox, tmp_path, ids_file)) == 1
     err = capsys.readouterr().err
-    assert "\x1b" not in err
-    assert "\x07" not in err
-    assert "\u202e" not in err
-    assert "\x9b" not in err
-    assert "\\x1b[2J\\x1b]0;owned\\x07" in err  # still readable, as escapes
+    assert not any(char in err for char in "\u202e\x9b\u200b\u2066")
+    assert "12\\u202e34" in err  # still readable, as escapes
+    assert "\\x9b2J\\x9b31mred" in err
     assert err.count(": invalid_id: ") == 3
 
 
@@ -126,7 +128,7 @@ def test_a_bad_key_is_a_message_without_the_key_not_a_traceback(
     args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--base-url", sandbox.url]
     assert main([*args, "--no-cache"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("knock-data fetch: The API key from $KNOCK_API_KEY has ")
+    assert "knock-data fetch: The API key from $KNOCK_API_KEY has " in err
     assert "SECRET" not in err
     assert "Traceback" not in err
 
@@ -190,3 +192,143 @@ def test_upgrading_an_old_cache_file_is_a_note_on_stderr(
     err = capsys.readouterr().err
     assert "knock-data fetch: note: Upgraded the cache file" in err
     assert "2 cached copies were dropped" in err
+
+
+# -- files by suffix, messages in the command line's words ---------------------------------
+
+PYTHON_SPELLING = re.compile(r"\b(column|sheet|header_row|sep|env|base_url|api_key)=")
+
+
+def _err(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert not PYTHON_SPELLING.search(err), err
+    return err
+
+
+def test_fetch_writes_parquet_and_excel_by_suffix_and_reads_a_sheet(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Notes"
+    workbook.active.append(["Nothing here"])
+    sheet = workbook.create_sheet("Leads")
+    for row in [["Leads export"], [], ["Name", "Prospect ID"], ["Ana", 47569637.0], ["Bo", "0"]]:
+        sheet.append(row)
+    workbook.save(tmp_path / "ids.xlsx")
+    args = _fetch_args(sandbox, tmp_path, tmp_path / "ids.xlsx")
+    args[3] = str(tmp_path / "out.parquet")
+    status = main([*args, "--sheet", "Leads", "--errors", str(tmp_path / "errors.xlsx")])
+    assert status == 1
+    assert pd.read_parquet(tmp_path / "out.parquet")["prospect_id"].tolist() == ["47569637"]
+    errors = pd.read_excel(tmp_path / "errors.xlsx", dtype={"prospect_id": str})
+    assert errors[["prospect_id", "position", "reason"]].values.tolist() == [["0", 5, "not_found"]]
+    err = _err(capsys)
+    assert "Read 2 ids from sheet 'Leads' of ids.xlsx, column 'Prospect ID'." in err
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("out.xls", "old .xls workbooks are not written; name it with .csv, .xlsx or .parquet"),
+        ("out.txt", "'.txt' is not a file type knock-data writes; name it with .csv, .xlsx or"),
+        ("out", "it has no suffix"),
+    ],
+)
+def test_an_output_suffix_not_written_is_refused_before_fetching(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, said: str
+) -> None:
+    for option in ("-o", "--errors"):
+        args = ["fetch", "ids.csv", "-o", "out.csv", option, str(tmp_path / name)]
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert said in err
+        assert f"argument {'-o/--output' if option == '-o' else '--errors'}: cannot write" in err
+
+
+def test_file_messages_name_the_flags_and_show_no_traceback(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two_columns = tmp_path / "ids.csv"
+    two_columns.write_text("a,b\n1,2\n")
+    assert main(_fetch_args(sandbox, tmp_path, two_columns)) == 1
+    err = _err(capsys)
+    assert "Cannot tell which column of ids.csv holds the prospect ids" in err
+    assert "Pass --column with one of them" in err
+    assert "--header-row" in err
+
+    ambiguous = tmp_path / "odd.csv"
+    ambiguous.write_text("a;b,c\n1;2,3\n")
+    assert main(_fetch_args(sandbox, tmp_path, ambiguous)) == 1
+    assert "Pass --sep ',' or --sep ';'" in _err(capsys)
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["prospect_id"])
+    workbook.save(tmp_path / "book.xlsx")
+    assert main([*_fetch_args(sandbox, tmp_path, tmp_path / "book.xlsx"), "--sheet", "Leads"]) == 1
+    err = _err(capsys)
+    assert "No sheet 'Leads' in book.xlsx" in err
+    assert "Pass --sheet with a name" in err
+
+    assert main([*_fetch_args(sandbox, tmp_path, two_columns), "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "Pass --column with one of them" in err
+
+
+def test_no_key_is_said_with_the_environment_variable_and_env_stage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KNOCK_API_KEY", raising=False)
+    monkeypatch.delenv("KNOCK_BASE_URL", raising=False)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("1\n")
+    assert main(["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--no-cache"]) == 1
+    err = _err(capsys)
+    assert "No API key: set KNOCK_API_KEY (export KNOCK_API_KEY=...)" in err
+    assert "--env stage" in err
+    assert "KnockClient" not in err
+
+
+def test_the_error_list_is_capped_and_duplicates_are_counted(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids_file = tmp_path / "ids.csv"
+    good = sandbox.prospect_ids[:5]
+    bad = [f"x{i}" for i in range(30)]
+    ids_file.write_text("prospect_id\n" + "\n".join([*good, *good[:2], *bad]) + "\n")
+    assert main(_fetch_args(sandbox, tmp_path, ids_file)) == 1
+    err = _err(capsys)
+    read = "Read 37 ids from ids.csv, column 'prospect_id'"
+    assert f"{read} (2 duplicates fetched once, 30 cells are not ids)." in err
+    listed = [line for line in err.splitlines() if line.startswith("  line ")]
+    assert len(listed) == 20
+    assert listed[0].startswith("  line 9: x0: invalid_id: 'x0' is not a valid prospect id")
+    assert "  and 10 more; see --errors FILE to write them all" in err
+
+
+def test_a_dead_server_fails_fast_naming_the_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:  # a port on loopback that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(str(1000 + i) for i in range(400)))
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--env", "stage"]
+    status = main([*args, "--base-url", url, "--no-cache", "--no-progress"])
+    assert time.monotonic() - started < 20  # not minutes of retries for 400 ids
+    assert status == 1
+    err = _err(capsys)
+    assert f"Cannot connect to {url}: the first 20 requests all failed" in err
+    assert "the connection was refused" in err
+    assert f"Is the server running, and is --base-url {url} right?" in err
+    assert not (tmp_path / "o.csv").exists()

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,28 @@ def test_a_bad_clock_option_is_a_clear_usage_error(args: list[str], message: str
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_banner_s_fetch_recipe_works_as_printed(
+    running: list[Running],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shlex
+
+    import pandas as pd
+
+    from knock_data._cli import main
+
+    run = Running("--port", "0")
+    running.append(run)
+    (recipe,) = re.findall(r"Fetch:\s+(knock-data fetch .+)", run.banner)
+    words = shlex.split(recipe)
+    assert words[-2:] == ["--base-url", run.url]
+    monkeypatch.delenv("KNOCK_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    status = main([*words[1:], "--no-progress", "--no-cache"])
+    assert status == 1  # the sample holds ids that do not exist, reported as such
+    assert len(pd.read_csv(tmp_path / "prospects.csv", dtype=str)) > 1900
+    assert "Read 2,000 ids from sample_prospect_ids.csv" in capsys.readouterr().err

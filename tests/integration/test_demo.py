@@ -10,26 +10,27 @@ import pandas as pd
 import pytest
 
 from knock_data._cli import main
-from knock_data._cli.demo import DEFAULT_IDS, run_demo
+from knock_data._cli.demo import run_demo
 from knock_data._fetch.ids import normalize_ids, read_ids
 from knock_data.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample_prospect_ids.csv"
 
 
 @pytest.fixture
-def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("KNOCK_API_KEY", raising=False)
     monkeypatch.delenv("KNOCK_BASE_URL", raising=False)
-    monkeypatch.chdir(ROOT)  # the demo's default id file is relative to the project
+    monkeypatch.chdir(tmp_path)  # any folder: the sample ids ship with the package
 
 
 def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: Path) -> None:
     out = io.StringIO()
-    result = run_demo(DEFAULT_IDS, tmp_path / "out", progress=False, out=out)
+    result = run_demo(None, tmp_path / "out", progress=False, out=out)
     text = out.getvalue()
 
-    ids = read_ids(DEFAULT_IDS)
+    ids = read_ids(SAMPLE)
     wanted = normalize_ids(ids)
     existing = set(SandboxServer(n_prospects=5000).prospect_ids)  # not started: data only
     n_found = sum(1 for pid in wanted.ids if pid in existing)
@@ -58,6 +59,10 @@ def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: P
         assert png.read_bytes()[:4] == b"\x89PNG"
 
     assert "No KNOCK_API_KEY set: using the built-in sandbox" in text
+    assert (
+        "Read 2,000 ids from sample_prospect_ids.csv, column 'prospect_id' "
+        f"({wanted.n_duplicates} duplicates fetched once, {len(wanted.invalid)} cells are not ids)."
+    ) in text
     for heading in ("== status ==", "== sources ==", "== consent ==", "== funnel =="):
         assert heading in text
     assert "%" in text.split("== funnel ==")[1]  # rates printed as percentages
@@ -72,3 +77,19 @@ def test_demo_command_line(no_key: None, tmp_path: Path, capsys: pytest.CaptureF
     printed = capsys.readouterr().out
     assert "2 records: 0 from cache, 2 fetched; 1 error: invalid_id=1" in printed
     assert (tmp_path / "o" / "funnel.png").is_file()
+
+
+def test_demo_from_any_folder_writes_to_data_out_there(
+    no_key: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not (tmp_path / "data").exists()
+    assert main(["demo", "--no-progress"]) == 0
+    assert (tmp_path / "data" / "out" / "prospects.csv").is_file()
+    assert "Read 2,000 ids from sample_prospect_ids.csv" in capsys.readouterr().out
+
+
+def test_the_packaged_sample_is_the_repository_s_sample() -> None:
+    from knock_data._cli.inputs import sample_ids
+
+    with sample_ids() as packaged:
+        assert packaged.read_bytes() == SAMPLE.read_bytes()

@@ -1,12 +1,15 @@
-"""The exported CSV opened by a real spreadsheet: LibreOffice Calc, headless.
+"""The exported CSV and Excel files opened by a real spreadsheet: LibreOffice Calc, headless.
 
 LibreOffice converts the CSV to .xlsx through its CSV import filter (UTF-8, comma, double
 quote), as a person opening the file would; openpyxl then reads what Calc made of each cell.
+The Excel export goes the other way: Calc opens it and saves what it shows as CSV.
 """
 
 from __future__ import annotations
 
 import copy
+import csv as csv_module
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from knock_data import export_csv, to_frame
+from knock_data import export_csv, export_excel, to_frame
 from knock_data._frame.export import INVISIBLE_RANGES
 from knock_data.sandbox import EXAMPLE_PROSPECT
 
@@ -37,29 +40,35 @@ HOSTILE = [
 _FILTER = "CSV:44,34,76,1,{formats},0,false,true,false,false,false"
 
 
-def convert(csv: Path, workdir: Path, column_formats: str = "") -> openpyxl.Workbook:
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is needed: run `make sysdeps` (Debian: libreoffice-calc-nogui)"
+def soffice(source: Path, workdir: Path, to: str, infilter: str | None) -> Path:
+    """Convert ``source`` with LibreOffice headless; returns the converted file."""
+    program = shutil.which("soffice")
+    assert program, "LibreOffice is needed: run `make sysdeps` (Debian: libreoffice-calc-nogui)"
     profile = workdir / "lo-profile"  # its own profile, so parallel runs do not clash
-    outdir = workdir / "xlsx"
+    outdir = workdir / to
     subprocess.run(
         [
-            soffice,
+            program,
             f"-env:UserInstallation={profile.as_uri()}",
             "--headless",
             "--norestore",
-            f"--infilter={_FILTER.format(formats=column_formats)}",
+            *([f"--infilter={infilter}"] if infilter else []),
             "--convert-to",
-            "xlsx",
+            to,
             "--outdir",
             str(outdir),
-            str(csv),
+            str(source),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    return openpyxl.load_workbook(outdir / f"{csv.stem}.xlsx")
+    return outdir / f"{source.stem}.{to.split(':')[0]}"
+
+
+def convert(csv: Path, workdir: Path, column_formats: str = "") -> openpyxl.Workbook:
+    infilter = _FILTER.format(formats=column_formats)
+    return openpyxl.load_workbook(soffice(csv, workdir, "xlsx", infilter))
 
 
 def example(**changes: Any) -> dict[str, Any]:
@@ -132,3 +141,50 @@ def test_a_nul_before_a_formula_is_run_by_calc_when_not_neutralised(tmp_path: Pa
     csv.write_bytes(b"name\r\n\x00=1+1\r\n")
     sheet = convert(csv, tmp_path).active
     assert sheet["A2"].data_type == "f"
+
+
+# The import export_csv's docstring and the README give: UTF-8 (76), English (1033), detect
+# special numbers (true), and prospect_id, phone and zip (columns 1, 4, 10) as text (2).
+_DOCUMENTED_IMPORT = "CSV:44,34,76,1,1/2/4/2/10/2,1033,false,true"
+
+
+def test_the_documented_csv_import_gives_dates_and_text_zips(tmp_path: Path) -> None:
+    records = [example(zip="02108", moveDate="2021-11-15"), example(prospectId="2", zip="90210")]
+    csv = export_csv(to_frame(records), tmp_path / "prospects.csv", datetimes="spreadsheet")
+    sheet = openpyxl.load_workbook(soffice(csv, tmp_path, "xlsx", _DOCUMENTED_IMPORT)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == "prospect_id"  # read as UTF-8: no byte-order mark in the name
+    row = dict(zip(header, sheet[2], strict=True))
+    assert row["created_at"].is_date
+    assert row["created_at"].value.isoformat() == "2021-10-14T18:10:34"
+    assert row["move_date"].is_date
+    assert row["zip"].value == "02108"
+    assert row["zip"].data_type == "s"
+    assert row["phone"].value == "+10551234567"
+    assert row["prospect_id"].value == "47569637"
+
+    # The controls: ISO timestamps are not dates to Calc, and a plain --convert-to reads
+    # the file as Latin-1, so the byte-order mark lands in the first header.
+    iso = export_csv(to_frame(records), tmp_path / "iso" / "prospects.csv")
+    sheet = openpyxl.load_workbook(soffice(iso, tmp_path / "iso", "xlsx", _DOCUMENTED_IMPORT))
+    assert not sheet.active["X2"].is_date
+    assert sheet.active["X1"].value == "created_at"
+    plain = openpyxl.load_workbook(soffice(iso, tmp_path / "plain", "xlsx", None)).active
+    assert plain["A1"].value == "\u00ef\u00bb\u00bfprospect_id"
+
+
+def test_the_excel_export_opens_in_calc_as_typed_text(tmp_path: Path) -> None:
+    records = [
+        example(prospectId=str(i), firstName=name, zip="02108", email=f"-{i}.j@example.org")
+        for i, name in enumerate([*HOSTILE, "#N/A"])
+    ]
+    book = export_excel(to_frame(records), tmp_path / "hostile.xlsx")
+    text = soffice(book, tmp_path, "csv:Text - txt - csv (StarCalc):44,34,76", None)
+    rows = list(csv_module.DictReader(io.StringIO(text.read_text(encoding="utf-8"))))
+    assert [row["first_name"] for row in rows] == [*HOSTILE, "#N/A"]  # shown as typed
+    assert {row["zip"] for row in rows} == {"02108"}
+    assert rows[1]["email"] == "-1.j@example.org"  # no apostrophe in front
+    assert rows[0]["created_at"] == "2021-10-14 18:10:34"
+    assert rows[0]["sms_consent"] == "FALSE"  # a boolean cell
+    # Calc saw no formula: a formula cell would have been calculated, "=1+2" shown as 3.
+    assert "3" not in [row["first_name"] for row in rows]

@@ -25,7 +25,7 @@ from tests.notebooks._jupyter import (
 
 pytestmark = pytest.mark.browser
 
-DASHBOARD = NOTEBOOKS / "03_funnel_dashboard.ipynb"
+DASHBOARD = NOTEBOOKS / "dashboard_app.ipynb"
 LOAD_TIMEOUT = 120_000  # ms: kernel start, sandbox, 2,000 fetches, first charts
 STEP_TIMEOUT = 30_000
 
@@ -56,6 +56,25 @@ def test_filter_summary_chart_and_export_in_a_real_browser(
     drive_dashboard(DASHBOARD, jupyter_home, tmp_path)
 
 
+def _svg(page: Page, chart: str) -> str:
+    """The SVG text of a chart as the browser has it (its image's blob)."""
+    return str(
+        page.evaluate(
+            "src => fetch(src).then(r => r.text())",
+            _src(page, chart),
+        )
+    )
+
+
+def _counts(page: Page, name: str) -> dict[str, int]:
+    """Each value's count beside its box in the list ``name``, by its label."""
+    counts = {}
+    for text in page.locator(f".knock-filter-{name} .widget-checkbox").all_inner_texts():
+        label, _, count = text.replace("\xa0", " ").strip().rpartition(" (")
+        counts[label] = int(count.rstrip(")").replace(",", ""))
+    return counts
+
+
 def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -> None:
     """Open the notebook in Voila and use its dashboard as an analyst would."""
     with (
@@ -65,7 +84,7 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(
-                viewport={"width": 1280, "height": 1000}, accept_downloads=True
+                viewport={"width": 1280, "height": 1100}, accept_downloads=True
             )
             page = context.new_page()
             page.goto(url, timeout=LOAD_TIMEOUT)
@@ -75,25 +94,57 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
             expect(dashboard.or_(failed).first).to_be_visible(timeout=LOAD_TIMEOUT)
             assert not failed.count(), failed.first.inner_text()
             expect(dashboard).to_be_visible()
-            funnel = page.locator("img.knock-chart-funnel")
-            expect(funnel).to_have_attribute("src", re.compile("."), timeout=STEP_TIMEOUT)
-            expect(page.locator(".knock-summary")).to_contain_text("prospects")
+            status = page.locator("img.knock-chart-status")
+            expect(status).to_have_attribute("src", re.compile("."), timeout=STEP_TIMEOUT)
+            summary = page.locator(".knock-summary")
+            expect(summary).to_contain_text("prospects")
+            # The app is the dashboard alone: no prose, no progress bar, no print.
+            assert page.locator(".jp-RenderedMarkdown").count() == 0
+            assert "it/s" not in page.inner_text("body")
+            assert "Prospects:" not in page.inner_text("body")
 
             dashboard.scroll_into_view_if_needed()
             dashboard.screenshot(path=str(_screenshot_path(tmp_path)))
 
-            # Narrow the sources to the first one, as a click in the list does.
-            summary_before, shown_before = page.locator(".knock-summary").inner_text(), _shown(page)
-            funnel_before = _src(page, "funnel")
-            sources = dashboard.locator(".widget-select-multiple select").nth(1)
-            first_source = sources.locator("option").first.inner_text().replace("\xa0", " ")
-            sources.select_option(index=0)
+            # Faceted counts: one community, and the Source list counts its leads only.
+            sources_before, shown_before = _counts(page, "source"), _shown(page)
+            assert sum(sources_before.values()) == shown_before  # counts agree with charts
+            community = page.locator(".knock-filter-community")
+            community.get_by_role("button", name="None").click()
+            expect(page.locator(".knock-message")).to_contain_text("Nothing is selected")
+            maple = community.locator(".widget-checkbox", has_text="Maple Court (Austin)")
+            maple_count = _counts(page, "community")["Maple Court (Austin)"]
+            maple.locator("input").check()
+            expect(summary).to_contain_text(f"charts show {maple_count:,} prospects")
+            expect(community).to_contain_text("1 of 7: Maple Court (Austin)")
+            sources = _counts(page, "source")
+            assert sum(sources.values()) == _shown(page) == maple_count < shown_before
+            assert sources != sources_before
+            assert all(sources[label] <= sources_before[label] for label in sources)
 
-            summary = page.locator(".knock-summary")
+            # Typed dates: the first day of March 2021 onwards.
+            start = page.locator(".knock-created-start input")
+            summary_before = summary.inner_text()
+            start.fill("2021-03-01")
+            start.press("Enter")
             expect(summary).not_to_have_text(summary_before, timeout=STEP_TIMEOUT)
-            expect(funnel).not_to_have_attribute("src", funnel_before, timeout=STEP_TIMEOUT)
             shown = _shown(page)
-            assert 0 < shown < shown_before
+            assert 0 < shown < maple_count
+
+            # Group by community: the consent chart splits by community, names shown.
+            page.locator(".knock-by select").select_option(label="Community")
+            page.get_by_role("tab", name="Sources & consent").click()
+            consent = page.locator("img.knock-chart-consent")
+            expect(consent).to_be_visible(timeout=STEP_TIMEOUT)
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0",
+                arg=consent.element_handle(),
+                timeout=STEP_TIMEOUT,
+            )
+            svg = _svg(page, "consent")
+            assert "SMS consent by community" in svg
+            assert "Maple Court (Austin)" in svg
+            assert f"{shown:,} prospects" in svg
 
             # Another tab draws its charts for the current filters when opened.
             page.get_by_role("tab", name="Leads over time").click()
@@ -104,9 +155,10 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
                 arg=over_time.element_handle(),
                 timeout=STEP_TIMEOUT,
             )
+            assert "by community" in _svg(page, "leads-over-time")
 
             # Export: the button prepares the link, the link downloads the CSV.
-            page.get_by_role("button", name="Export CSV").click()
+            page.get_by_role("button", name="Export").click()
             link = page.locator(".knock-export-link a")
             expect(link).to_contain_text(f"Download {shown:,} rows", timeout=STEP_TIMEOUT)
             with page.expect_download(timeout=STEP_TIMEOUT) as download_info:
@@ -117,8 +169,10 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
             download.save_as(saved)
             rows = pd.read_csv(saved, encoding="utf-8-sig", dtype={"prospect_id": str})
             assert len(rows) == shown
-            source_name = first_source.rsplit(" (", 1)[0]
-            assert set(rows["source_title"].astype(str)) == {source_name}
+            assert set(rows["community_name"]) == {"Maple Court (Austin)"}
+            assert pd.to_datetime(rows["created_at"], utc=True).min() >= pd.Timestamp(
+                "2021-03-01", tz="UTC"
+            )
             assert rows["prospect_id"].is_unique
         finally:
             browser.close()

@@ -18,6 +18,7 @@ EXPECTED = (
     "02_breakdowns.ipynb",
     "03_funnel_dashboard.ipynb",
     "05_comparisons.ipynb",
+    "dashboard_app.ipynb",
 )
 ALL = sorted(NOTEBOOKS.glob("*.ipynb"))
 

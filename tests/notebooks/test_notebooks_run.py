@@ -20,6 +20,7 @@ NAMES = (
     "03_funnel_dashboard.ipynb",
     "05_comparisons.ipynb",
 )
+APP = "dashboard_app.ipynb"
 SECRET = "kd-test-SECRET-4f7c2a9e61b0"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -51,11 +52,20 @@ def test_runs_for_a_new_user_on_the_sandbox(
     assert "the embedded sandbox" in text
     assert "Warning" not in _stderr(nb), _stderr(nb)
     if name == "01_quickstart.ipynb":
-        exported = pd.read_csv(tmp_path / "out" / "prospects.csv", dtype={"prospect_id": str})
-        errors = pd.read_csv(tmp_path / "out" / "errors.csv", dtype={"prospect_id": str})
+        out = tmp_path / "out"
+        exported = pd.read_csv(out / "prospects.csv", dtype={"prospect_id": str})
+        errors = pd.read_csv(out / "errors.csv", dtype={"prospect_id": str})
         assert len(exported) > 1800
         assert {"invalid_id", "not_found"} <= set(errors["error_code"])
-        assert f"{len(exported):,} prospects fetched" in text
+        assert f"{len(exported):,} records fetched" in text
+        assert "Maple Court (Austin)" in set(exported["community_name"])  # the sandbox's names
+        assert pd.read_excel(out / "prospects.xlsx", sheet_name=None).keys() == {
+            "prospects",
+            "errors",
+        }
+        # It names the files it wrote, and only those.
+        for written in ("prospects.xlsx", "prospects.csv", "prospects_masked.csv", "errors.csv"):
+            assert f"Wrote {out / written}" in text
     else:
         images = [out for out in _outputs(nb) if "image/png" in out.get("data", {})]
         assert images, f"{name} drew no chart"
@@ -96,3 +106,23 @@ def test_runs_with_a_key_and_never_shows_it(
     if name == "01_quickstart.ipynb":
         header = (tmp_path / "out" / "prospects.csv").read_text(encoding="utf-8-sig")
         assert header.startswith("prospect_id,")
+
+
+def test_the_app_shows_the_dashboard_only(jupyter_home: JupyterHome, tmp_path: Path) -> None:
+    nb = execute_notebook(NOTEBOOKS / APP, jupyter_home)
+    outputs = _outputs(nb)
+    # Nothing but the dashboard: no progress bar, no print, no warning, no prose.
+    assert [list(out.get("data", {})) for out in outputs if out.get("output_type") != "stream"]
+    assert [out for out in outputs if out.get("output_type") == "stream"] == []
+    views = [out for out in outputs if WIDGET_VIEW in out.get("data", {})]
+    assert len(views) == 1
+    assert all(cell.cell_type == "code" for cell in nb.cells)
+
+
+def test_the_app_with_a_key_never_shows_it(fresh_home: JupyterHome) -> None:
+    with SandboxServer(api_key=SECRET) as knock:
+        env = {**fresh_home.env, "KNOCK_API_KEY": SECRET, "KNOCK_BASE_URL": knock.url}
+        nb = execute_notebook(NOTEBOOKS / APP, fresh_home, env=env)
+        assert knock.request_count > 1800
+    assert SECRET not in json.dumps(nb)
+    assert [out for out in _outputs(nb) if out.get("output_type") == "stream"] == []

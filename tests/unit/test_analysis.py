@@ -333,9 +333,9 @@ def test_funnel_counts_reached_stages_by_hand(categorical: bool) -> None:
     assert np.isnan(step[5])
     assert np.isnan(step[6])
     statuses = dict(zip(table["stage"], table["statuses"], strict=True))
-    assert statuses["other"] == "<NA>, on_hold"
+    assert statuses["other"] == "(no status), on_hold"
     assert statuses["applied"] == "applied_in_review, applied_lost"
-    assert table.attrs["other_statuses"] == {"on_hold": 1, "<NA>": 1}
+    assert table.attrs["other_statuses"] == {"on_hold": 1, "(no status)": 1}
 
 
 def test_funnel_reads_labels_and_other_spellings() -> None:
@@ -535,7 +535,7 @@ def test_leads_over_time_fills_empty_periods_and_splits_by_column() -> None:
     assert monthly["leads"].tolist() == [2, 0, 0, 1]
     assert monthly.attrs["undated"] == 1
     split = leads_over_time(df, "month", by="source_title")
-    assert list(split.columns) == ["Yelp", "Zillow", "(missing)"]
+    assert list(split.columns) == ["Yelp", "Zillow", "(no source)"]
     january, april = pd.Period("2026-01", "M"), pd.Period("2026-04", "M")
     assert split.loc[january].tolist() == [1, 1, 0]  # type: ignore[call-overload]  # stubs
     assert split.loc[april].tolist() == [0, 0, 1]  # type: ignore[call-overload]  # lack Period

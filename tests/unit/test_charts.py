@@ -84,12 +84,6 @@ def bars(ax: Axes) -> list[Rectangle]:
     return [p for p in ax.patches if isinstance(p, Rectangle)]
 
 
-def legend_texts(ax: Axes) -> list[str]:
-    legend = ax.get_legend()
-    assert legend is not None
-    return [t.get_text() for t in legend.get_texts()]
-
-
 def widths(ax: Axes) -> list[float]:
     return [round(p.get_width(), 6) for p in bars(ax)]
 
@@ -106,6 +100,19 @@ def colors(ax: Axes) -> list[str]:
     return [to_hex(p.get_facecolor()) for p in ax.patches]
 
 
+def series_lines(ax: Axes) -> list[Any]:
+    """The lines of the series (the legend's), not the dotted ends of partial periods."""
+    return [line for line in ax.get_lines() if not str(line.get_label()).startswith("_")]
+
+
+def legend_texts(ax: Axes) -> list[str]:
+    """The legend's entries for the series, without the one explaining partial periods."""
+    legend = ax.get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
+    return [t for t in texts if not t.startswith("Partial ")]
+
+
 def test_plot_status_bars_labels_and_colours() -> None:
     df = prospect_frame(
         [{"status": s} for s in ["lost", "new", "new", "no_show", "No Show", "Visited"]]
@@ -116,7 +123,9 @@ def test_plot_status_bars_labels_and_colours() -> None:
     assert widths(ax) == [2, 1, 2, 1]
     assert bar_texts(ax) == ["2 (33.3%)", "1 (16.7%)", "2 (33.3%)", "1 (16.7%)"]
     assert colors(ax) == [status_color(s) for s in ["new", "visited", "no_show", "lost"]]
-    assert ax.get_title() == "Prospects by status (6)"  # no deleted or not-a-prospect rows
+    assert (
+        ax.get_title() == "Prospects by status (6 prospects)"
+    )  # no deleted or not-a-prospect rows
     assert ax.get_xlabel() == "Prospects"
     assert ax.get_ylabel() == "Status"
 
@@ -164,11 +173,11 @@ def test_source_colour_is_the_same_in_every_chart() -> None:
     bars = plot_sources(df)
     bar_colors = dict(zip(ticks(bars), colors(bars), strict=True))
     lines = plot_leads_over_time(df, freq="M", by="source_title", top=3)
-    for line in lines.get_lines():
+    for line in series_lines(lines):
         name = str(line.get_label()).split(":")[0]
         if name in bar_colors:
             assert to_hex(line.get_color()) == bar_colors[name]
-    matched = [ln for ln in lines.get_lines() if str(ln.get_label()).split(":")[0] in bar_colors]
+    matched = [ln for ln in series_lines(lines) if str(ln.get_label()).split(":")[0] in bar_colors]
     assert len(matched) >= 3  # the three largest sources are in both charts
     assert bar_colors["Zillow"] == source_color("Zillow")
     assert source_color("Zillow") == source_color("ZILLOW")
@@ -220,7 +229,7 @@ def test_lines_of_one_colour_get_different_dashes() -> None:
         + [{"community_id": pair[0], "created_at": "2026-03-09T12:00:00Z"}]
     )
     ax = plot_leads_over_time(df, freq="W", by="community_id")
-    first, second = ax.get_lines()
+    first, second = series_lines(ax)
     assert to_hex(first.get_color()) == to_hex(second.get_color())
     assert first.get_linestyle() != second.get_linestyle()
 
@@ -235,7 +244,7 @@ def test_plot_consent_single_and_by_group() -> None:
         ]
     )
     ax = plot_consent(df)
-    assert ticks(ax) == ["consented", "not consented", "unknown"]
+    assert ticks(ax) == ["Consented", "Not consented", "Unknown"]
     assert widths(ax) == [2, 1, 1]
     assert bar_texts(ax) == ["2 (50.0%)", "1 (25.0%)", "1 (25.0%)"]
     assert colors(ax) == list(CONSENT_COLORS.values())
@@ -246,7 +255,8 @@ def test_plot_consent_single_and_by_group() -> None:
     np.testing.assert_allclose(shares[:, 0], [2 / 3, 1 / 3, 0], atol=1e-6)
     np.testing.assert_allclose(shares[:, 1], [0, 0, 1], atol=1e-6)
     assert "n=3" in bar_texts(stacked)
-    assert stacked.get_title() == "SMS consent by source_title (4 prospects)"
+    assert stacked.get_title() == "SMS consent by source (4 prospects)"
+    assert stacked.get_ylabel() == "Source"
 
 
 def test_plot_funnel_bars_and_conversion_labels() -> None:
@@ -254,10 +264,10 @@ def test_plot_funnel_bars_and_conversion_labels() -> None:
     ax = plot_funnel(prospect_frame([{"status": s} for s in statuses]))
     assert widths(ax) == [7, 4, 2, 1, 1, 1, 1]
     labels = ticks(ax)
-    assert labels[0] == "lead"
-    assert labels[1] == "engaged\n57% of previous"  # 4 of 7
-    assert labels[2] == "toured\n50% of previous"
-    assert labels[5].startswith("lost")
+    assert labels[0] == "Lead"
+    assert labels[1] == "Engaged\n57% of previous"  # 4 of 7
+    assert labels[2] == "Toured\n50% of previous"
+    assert labels[5].startswith("Lost")
     assert "on_hold" in labels[6]  # says which raw values "other" held
     assert bar_texts(ax)[1] == "4 (57.1%)"
     assert colors(ax)[:2] == [stage_color("lead"), stage_color("engaged")]
@@ -280,7 +290,7 @@ def test_plot_leads_over_time_bars_and_lines() -> None:
     lines = plot_leads_over_time(df, freq="W", by="status")
     legend = legend_texts(lines)
     assert legend == ["New: 2 (66.7%)", "Lost: 1 (33.3%)"]
-    assert [to_hex(line.get_color()) for line in lines.get_lines()] == [
+    assert [to_hex(line.get_color()) for line in series_lines(lines)] == [
         status_color("new"),
         status_color("lost"),
     ]
@@ -310,9 +320,9 @@ def test_bars_stacks_and_lines_gather_the_rest_by_one_rule(top: int, expected: l
     lines = plot_leads_over_time(df, by="source_title", top=top)
     assert [t.split(":")[0] for t in legend_texts(lines)] == expected
     if "Other (3 more)" in expected:
-        other = lines.get_lines()[-1]
+        other = series_lines(lines)[-1]
         assert to_hex(other.get_color()) == OTHER_COLOR
-        assert np.asarray(other.get_ydata()).sum() == 3 + 2 + 1
+        assert legend_texts(lines)[-1] == "Other (3 more): 6 (40.0%)"  # 3 + 2 + 1 of 15
 
 
 @pytest.mark.parametrize("top", [0, -1, 2.5, "3", True])
@@ -343,7 +353,8 @@ def test_one_registry_lists_every_public_chart_once() -> None:
 @pytest.mark.parametrize("plot", PLOTS)
 def test_no_data_gives_an_axes_that_says_so(plot: Callable[..., Axes]) -> None:
     ax = plot(prospect_frame([]))
-    assert "No leads to show" in bar_texts(ax)
+    assert "No prospects to show" in bar_texts(ax)  # the empty frame's rows are prospects
+    assert "(0 prospects" in ax.get_title()
     assert ax.get_title()
 
 
@@ -400,8 +411,201 @@ def test_titles_name_the_rows_by_knocks_definitions(flags: dict[str, bool], noun
     ]
     df = prospect_frame(rows)
     assert plot_funnel(df).get_title() == f"Lead funnel (2 {noun})"
-    assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2)"
+    assert plot_status(df).get_title() == f"{noun.capitalize()} by status (2 {noun})"
     assert plot_sources(df).get_title() == f"{noun.capitalize()} by source (2 {noun}, 1 source)"
     assert plot_funnel(df).get_xlabel() == f"{noun.capitalize()} reaching the stage"
     flagless = pd.DataFrame({"status": ["new"]})  # no flags at all: Knock's leads
     assert plot_funnel(flagless).get_title() == "Lead funnel (1 lead)"
+
+
+# --- report-ready: labels, names, missing values, periods and ticks ----------------------
+
+RAW_NAMES = (
+    "source_title",
+    "community_id",
+    "community_name",
+    "agent_username",
+    "agent_name",
+    "first_contact_type",
+    "sms_consent",
+    "<NA>",
+    "nan",
+    "NaN",
+    "(missing)",
+)
+
+
+def all_text(ax: Axes) -> list[str]:
+    """Every word a reader sees on a chart: title, axis labels, ticks, texts, legend."""
+    texts = [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+    texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+    texts += [t.get_text() for t in ax.texts]
+    legend = ax.get_legend()
+    if legend is not None:
+        texts += [legend.get_title().get_text()] + [t.get_text() for t in legend.get_texts()]
+    return texts
+
+
+def named_frame(n: int = 600) -> pd.DataFrame:
+    from knock_data.sandbox import naming_tables
+
+    df = kd.to_frame(kd.sandbox.generate_prospects(n, seed=3))
+    return kd.with_names(df, **naming_tables(seed=3))
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda df: plot_status(df),
+        lambda df: plot_sources(df),
+        lambda df: plot_consent(df),
+        lambda df: plot_consent(df, by="source_title"),
+        lambda df: plot_consent(df, by="community_id"),
+        lambda df: plot_consent(df, by="agent_username"),
+        lambda df: plot_consent(df, by="first_contact_type"),
+        lambda df: plot_consent(df, by="month", tz="community"),
+        lambda df: plot_funnel(df),
+        lambda df: plot_leads_over_time(df, freq="M", by="source_title"),
+        lambda df: plot_leads_over_time(df, freq="W", by="agent_username", tz="community"),
+        lambda df: plot_leads_over_time(df, freq="Q", by="community_id"),
+    ],
+)
+def test_no_chart_shows_a_raw_column_name_or_a_raw_missing_value(draw: Any) -> None:
+    df = named_frame()
+    assert df["source_title"].isna().any()  # missing values are on the charts
+    assert df["agent_username"].isna().any()
+    ax = draw(df)
+    words = " ".join(all_text(ax))
+    for raw in RAW_NAMES:
+        assert raw not in words, (raw, all_text(ax))
+    ids = set(df["community_id"].astype(str)) | set(df["agent_username"].dropna().astype(str))
+    assert not {w for w in all_text(ax) for i in ids if i in w}  # names, not ids
+
+
+def test_grouped_charts_name_communities_and_agents_by_their_names() -> None:
+    df = named_frame()
+    names = set(df["community_name"].astype(str))
+    lines = plot_leads_over_time(df, freq="M", by="community_id")
+    shown = {t.split(":")[0].replace("\n", " ") for t in legend_texts(lines)}
+    assert shown <= names | {"Other (1 more)"}
+    assert len(shown) >= 6
+    legend = lines.get_legend()
+    assert legend is not None
+    assert legend.get_title().get_text() == "Community"
+    stacked = plot_consent(df, by="agent_username", top=30)
+    agent_names = set(df["agent_name"].dropna().astype(str))
+    assert set(ticks(stacked)) == agent_names | {"(unassigned)"}
+    assert ticks(stacked)[-1] == "(unassigned)"  # the missing group comes last
+    assert stacked.get_ylabel() == "Agent"
+
+
+def test_a_missing_value_has_one_label_in_every_chart_and_filter() -> None:
+    df = named_frame()
+    assert "(no source)" in ticks(plot_sources(df))
+    assert "(no source)" in ticks(plot_consent(df, by="source_title", top=30))
+    legend = legend_texts(plot_leads_over_time(df, freq="M", by="source_title", top=30))
+    assert any(t.startswith("(no source):") for t in legend)
+    dash = kd.Dashboard(df)
+    try:
+        assert dash.controls["source"].options[-1][0].startswith("(no source) (")
+        assert dash.controls["agent"].options[-1][0].startswith("(unassigned) (")
+    finally:
+        dash.close()
+
+
+def test_partial_periods_are_hatched_and_the_legend_says_why() -> None:
+    df = prospect_frame(
+        [{"created_at": f"2026-01-{d:02d}T12:00:00Z"} for d in (20, 21)]
+        + [{"created_at": f"2026-02-{d:02d}T12:00:00Z"} for d in range(1, 29)]
+        + [{"created_at": "2026-03-03T12:00:00Z"}]
+    )
+    ax = plot_leads_over_time(df, freq="M")
+    assert [round(p.get_height()) for p in bars(ax)] == [2, 28, 1]
+    assert [p.get_hatch() for p in bars(ax)] == ["///", None, "///"]
+    assert [to_hex(p.get_facecolor()) for p in bars(ax)][::2] == ["#ffffff", "#ffffff"]
+    legend = ax.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Partial month: the data covers only part of it"
+    ]
+    # Lines: the partial ends are drawn apart, dotted, the series line stops before them.
+    lines = plot_leads_over_time(df, freq="M", by="status")
+    (series,) = series_lines(lines)
+    ydata = np.asarray(series.get_ydata(), dtype=float)
+    assert np.isnan(ydata[[0, 2]]).all()
+    assert ydata[1] == 28
+    dotted = [line for line in lines.get_lines() if line.get_linestyle() == ":"]
+    assert len(dotted) == 2
+    line_legend = lines.get_legend()
+    assert line_legend is not None
+    assert "Partial month: the data covers only part of it" in [
+        t.get_text() for t in line_legend.get_texts()
+    ]
+    # With the data said to cover all of those months, nothing is partial.
+    whole = plot_leads_over_time(df, freq="M", span=("2026-01-01", "2026-03-31"))
+    assert [p.get_hatch() for p in bars(whole)] == [None, None, None]
+    assert whole.get_legend() is None
+
+
+def test_quarters_are_ticked_one_label_under_each_bar() -> None:
+    df = prospect_frame(
+        [{"created_at": day} for day in ("2021-01-05", "2021-05-05", "2021-05-06", "2021-12-30")]
+    )
+    ax = plot_leads_over_time(df, freq="Q")
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["2021Q1", "2021Q2", "2021Q3", "2021Q4"]
+    centres = [p.get_x() + p.get_width() / 2 for p in bars(ax)]
+    np.testing.assert_allclose(ax.get_xticks(), centres)
+    assert [round(p.get_height()) for p in bars(ax)] == [1, 2, 0, 1]
+
+
+def test_a_single_day_is_one_bar_with_whole_number_ticks() -> None:
+    df = prospect_frame([{"created_at": "2021-03-02T12:00:00Z", "status": "new"}])
+    ax = plot_leads_over_time(df, freq="D")
+    assert len(ax.patches) == 1
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar 2\n2021"]
+    left, right = ax.get_xlim()
+    assert bars(ax)[0].get_width() < (right - left) / 5  # a bar, not a wall
+    ax.figure.canvas.draw()
+    for axis_ax, axis in ((ax, "y"), (plot_status(df), "x"), (plot_funnel(df), "x")):
+        axis_ax.figure.canvas.draw()
+        values = axis_ax.get_yticks() if axis == "y" else axis_ax.get_xticks()
+        assert all(float(v).is_integer() for v in values), values
+
+
+@pytest.mark.parametrize(
+    ("flags", "noun"),
+    [({}, "prospects"), ({"not_prospect": True}, "leads"), ({"is_deleted": True}, "records")],
+)
+def test_an_empty_chart_says_so_in_the_words_of_its_title(
+    flags: dict[str, bool], noun: str
+) -> None:
+    # Rows without a creation date: nothing to draw over time, in the rows' own words.
+    df = prospect_frame([{"status": "new", "created_at": None, **flags}])
+    ax = plot_leads_over_time(df, freq="W")
+    assert bar_texts(ax) == [f"No {noun} to show"]
+    assert f"(0 {noun}, UTC)" in ax.get_title()
+
+
+def test_report_tables_use_the_words_of_the_charts() -> None:
+    df = named_frame()
+    sources = kd.report_table(kd.source_breakdown(df))
+    assert list(sources.columns) == ["Source", "Count", "Share"]
+    assert sources["Source"].iloc[-1] == "(no source)"
+    table = kd.source_breakdown(df)
+    assert sources["Share"].iloc[0] == f"{table['share'].iloc[0]:.1%}"
+    assert sources["Count"].iloc[0] == f"{table['count'].iloc[0]:,}"
+    funnel = kd.report_table(kd.funnel(df))
+    assert funnel["Stage"].tolist()[:2] == ["Lead", "Engaged"]
+    assert "No Show" in str(funnel.loc[1, "Statuses"])
+    assert funnel.loc[0, "Conversion from previous stage"] == ""
+    by_community = kd.report_table(kd.consent_breakdown(df, by="community_id"))
+    assert list(by_community.columns) == ["Community", "SMS consent", "Count", "Share"]
+    assert set(by_community["Community"]) == set(df["community_name"].astype(str))
+    assert set(by_community["SMS consent"]) == {"Consented", "Not consented", "Unknown"}
+    monthly = kd.report_table(kd.leads_over_time(df, "M", by="source_title"))
+    assert monthly.columns[0] == "Period"
+    assert "(no source)" in monthly.columns
+    words = " ".join([*sources.columns, *funnel.columns, *by_community.columns, *monthly.columns])
+    for raw in RAW_NAMES:
+        assert raw not in words

@@ -331,6 +331,7 @@ def test_errors_name_knock_datas_reason_and_knocks_own_error_code() -> None:
     errors = make_client(adapter).fetch_prospects([9, "x"], progress=False).errors
     assert list(errors.columns) == [
         "prospect_id",
+        "position",
         "reason",
         "knock_error_code",
         "status_code",

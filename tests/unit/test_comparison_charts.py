@@ -129,7 +129,7 @@ def test_periods_stay_in_time_order_and_no_leads_says_so() -> None:
         "2026-01", "2026-02"
     ]  # fmt: skip
     empty = kd.plot_comparison(prospect_frame([]))
-    assert [t.get_text() for t in empty.texts] == ["No leads to show"]
+    assert [t.get_text() for t in empty.texts] == ["No prospects to show"]
 
 
 def funnel_frame() -> pd.DataFrame:
@@ -152,7 +152,7 @@ def test_small_multiples_share_one_scale_of_shares() -> None:
     axes = kd.plot_funnels(funnel_frame(), top=1)
     # Zillow, then the missing source kept apart, then Yelp and Craigslist pooled.
     assert [ax.get_title() for ax in axes] == [
-        "Zillow (4 prospects)", "(missing) (1 prospect)", "Other (2 more) (3 prospects)"
+        "Zillow (4 prospects)", "(no source) (1 prospect)", "Other (2 more) (3 prospects)"
     ]  # fmt: skip
     # lead, engaged, toured, applied, leased as shares of each panel's leads.
     assert bar_widths(axes[0]) == [1.0, 0.5, 0.5, 0.25, 0.25]
@@ -188,7 +188,7 @@ def test_plot_funnels_draws_into_a_figure_given_and_explains_bad_scale() -> None
     with pytest.raises(ConfigurationError, match="scale must be 'share' or 'count'"):
         kd.plot_funnels(funnel_frame(), scale="log")
     empty = kd.plot_funnels(prospect_frame([]))
-    assert [t.get_text() for t in empty[0].texts] == ["No leads to show"]
+    assert [t.get_text() for t in empty[0].texts] == ["No prospects to show"]
 
 
 def test_demand_bars_are_the_breakdown_with_readable_labels() -> None:

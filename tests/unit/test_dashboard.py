@@ -60,6 +60,10 @@ def test_starts_with_everything_selected_and_shows_prospects(
         "status",
         "agent",
         "created",
+        "created_start",
+        "created_end",
+        "tz",
+        "by",
         "include_deleted",
         "include_not_prospect",
     }
@@ -79,12 +83,17 @@ def test_starts_with_everything_selected_and_shows_prospects(
     assert dash.message is None
 
 
+def _prospects(df: pd.DataFrame) -> pd.DataFrame:
+    return df[~_flag(df, "is_deleted") & ~_flag(df, "not_prospect")]
+
+
 def test_missing_values_get_their_own_option(dash: kd.Dashboard, frame: pd.DataFrame) -> None:
+    # Counts are among the rows shown (prospects), as the charts beside them count.
     labels = [label for label, _ in dash.controls["source"].options]
-    no_source = int(frame["source_title"].isna().sum())
+    no_source = int(_prospects(frame)["source_title"].isna().sum())
     assert no_source > 0
-    assert f"(no source) ({no_source:,})" in labels
-    unassigned = int(frame["agent_username"].isna().sum())
+    assert labels[-1] == f"(no source) ({no_source:,})"  # the missing value comes last
+    unassigned = int(_prospects(frame)["agent_username"].isna().sum())
     assert f"(unassigned) ({unassigned:,})" in [lab for lab, _ in dash.controls["agent"].options]
 
 
@@ -96,7 +105,7 @@ def test_labels_name_communities_and_agents_while_filters_keep_the_ids(
     names = {community_ids[0]: "Maple Court", community_ids[1]: "Cedar Point"}
     dashboard = kd.Dashboard(frame, labels={"community": names, "agent": {agent_id: "Dana Smith"}})
     community = dashboard.controls["community"]
-    counts = frame["community_id"].value_counts()
+    counts = _prospects(frame)["community_id"].value_counts()
     by_value = {value: label for label, value in community.options}
     assert by_value[community_ids[0]] == f"Maple Court ({counts[community_ids[0]]:,})"
     assert by_value[community_ids[1]] == f"Cedar Point ({counts[community_ids[1]]:,})"
@@ -148,7 +157,7 @@ def test_source_filter_narrows_rows_summary_and_charts(
     assert dash.filters()["sources"] == list(keep)
     assert dash.filters()["communities"] is None  # everything selected means no filter
     assert dash.chart_svg("status") != before_status
-    assert f"({len(expected):,})" in dash.chart_svg("status").decode()  # the chart's total
+    assert f"({len(expected):,} prospects)" in dash.chart_svg("status").decode()  # its total
 
 
 def test_deselecting_the_missing_option_drops_rows_without_a_source(
@@ -266,7 +275,9 @@ def test_reset_selects_everything_again(dash: kd.Dashboard) -> None:
     dash.controls["created"].index = (3, 9)
     dash.reset()
     assert dash.filtered["prospect_id"].tolist() == initial
-    assert all(v is None for k, v in dash.filters().items() if not k.startswith("include"))
+    narrowing = {k: v for k, v in dash.filters().items() if not k.startswith("include")}
+    assert narrowing.pop("tz") == "UTC"
+    assert all(v is None for v in narrowing.values())
 
 
 def test_export_link_holds_export_csv_output_of_the_filtered_rows(
@@ -319,7 +330,7 @@ def test_export_writes_personal_data_as_export_csv_does(
 def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) -> None:
     sources_before = dash.chart_svg("sources")
     funnel_before = dash.chart_svg("funnel")
-    assert dash.tab == "Funnel and status"
+    assert dash.tab == "Status and funnel"
     dash.controls["community"].value = dash.controls["community"].value[:2]
     assert dash.chart_svg("funnel") != funnel_before
     assert dash.chart_svg("sources") == sources_before  # not drawn until its tab opens
@@ -329,7 +340,7 @@ def test_only_the_open_tab_is_redrawn_and_others_on_opening(dash: kd.Dashboard) 
     assert dash.chart_svg("sources").lstrip().startswith(b"<?xml")
     dash.tab = "Leads over time"
     assert b"<svg" in dash.chart_svg("leads_over_time")
-    with pytest.raises(kd.ConfigurationError, match="'Funnel and status', 'Sources & consent'"):
+    with pytest.raises(kd.ConfigurationError, match="'Status and funnel', 'Sources & consent'"):
         dash.tab = "Map"
     with pytest.raises(kd.ConfigurationError, match="'status', 'sources'"):
         dash.chart_svg("pie")
@@ -342,9 +353,9 @@ def test_a_toggle_that_changes_no_row_does_not_redraw(
     drawn: list[str] = []
     render = ChartRenderer.render
 
-    def counted(renderer: ChartRenderer, chart: Any, df: pd.DataFrame) -> bytes:
+    def counted(renderer: ChartRenderer, chart: Any, df: pd.DataFrame, options: Any) -> bytes:
         drawn.append(chart.name)
-        return render(renderer, chart, df)
+        return render(renderer, chart, df, options)
 
     monkeypatch.setattr(ChartRenderer, "render", counted)
     summary_before = dashboard.summary_text
@@ -364,7 +375,7 @@ def test_redraws_leave_no_pyplot_figure_open(frame: pd.DataFrame) -> None:
     open_before = set(plt.get_fignums())
     dashboard = kd.Dashboard(frame)
     dashboard.controls["source"].value = dashboard.controls["source"].value[:1]
-    for tab in ("Sources & consent", "Leads over time", "Funnel and status"):
+    for tab in ("Sources & consent", "Leads over time", "Status and funnel"):
         dashboard.tab = tab
     assert set(plt.get_fignums()) == open_before
     dashboard.close()
@@ -439,7 +450,11 @@ def test_statuses_use_knocks_labels_and_order_and_keep_unknown_ones(
         "Applied (Leased)"
     )
 
-    status.value = ("Pending Review", None)
+    # One choice per status however it is spelt: its value is the canonical key.
+    assert dict((v, lab) for lab, v in status.options)["pending_review"].startswith(
+        "Pending Review ("
+    )
+    status.value = ("pending_review", None)
     kept = dashboard.filtered["status"]
     expected = df["status"].isna() | (df["status"] == "Pending Review")
     prospects = ~_flag(df, "is_deleted") & ~_flag(df, "not_prospect")
@@ -460,9 +475,9 @@ def test_the_renderer_keeps_charts_per_rows_and_forgets_the_oldest(
     drawn: list[str] = []
     render = ChartRenderer.render
 
-    def counted(self: ChartRenderer, chart: Chart, df: pd.DataFrame) -> bytes:
+    def counted(self: ChartRenderer, chart: Chart, df: pd.DataFrame, options: Any) -> bytes:
         drawn.append(chart.name)
-        return render(self, chart, df)
+        return render(self, chart, df, options)
 
     monkeypatch.setattr(ChartRenderer, "render", counted)
     funnel = chart_named("funnel")

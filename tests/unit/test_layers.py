@@ -18,7 +18,9 @@ PACKAGE = Path(knock_data.__file__).resolve().parent
 # Each layer and the knock_data modules it may import, besides its own.
 BELOW: dict[str, set[str]] = {
     # The package itself: the User-Agent's __version__, and FetchResult.frame's public to_frame.
-    "_fetch": {"_exceptions", "_schema", "knock_data"},
+    "_fetch": {"_inputs", "_exceptions", "_schema", "knock_data"},
+    # What analysts bring: id files, read below the fetch layer.
+    "_inputs": {"_exceptions", "_schema"},
     "_schema": set(),
     "_frame": {"_schema", "_exceptions"},
     "_analysis": {"_schema", "_exceptions"},
@@ -29,6 +31,7 @@ BELOW: dict[str, set[str]] = {
 # fetches, and only the dashboard draws widgets.
 FORBIDDEN: dict[str, set[str]] = {
     "_fetch": {"matplotlib", "ipywidgets"},
+    "_inputs": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_frame": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_analysis": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_charts": {"ipywidgets", "requests", "requests_cache"},

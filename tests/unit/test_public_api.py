@@ -28,6 +28,7 @@ EXPECTED = [
     "ConnectionFailed",
     "Dashboard",
     "FetchResult",
+    "IdList",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockClient",
@@ -39,12 +40,14 @@ EXPECTED = [
     "RetryPolicy",
     "ServerError",
     "Timeout",
+    "WrongArgumentType",
     "__version__",
     "compare_conversion",
     "compare_periods",
     "consent_breakdown",
     "demand_breakdown",
     "export_csv",
+    "export_excel",
     "filter_prospects",
     "funnel",
     "funnel_table",
@@ -63,6 +66,7 @@ EXPECTED = [
     "plot_status",
     "possible_duplicates",
     "read_ids",
+    "report_table",
     "sandbox",
     "source_breakdown",
     "source_roi",
@@ -71,6 +75,7 @@ EXPECTED = [
     "to_frame",
     "to_parquet",
     "wilson_interval",
+    "with_names",
 ]
 
 
