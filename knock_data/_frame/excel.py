@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._frame.export import _apply_pii, _check_frame, _target
+from knock_data._frame.export import _apply_pii, _check_frame, _open_target, _target
 from knock_data._schema import is_missing
 
 __all__ = ["MAX_ROWS", "export_excel", "sheet_name"]
@@ -87,7 +87,7 @@ def export_excel(
     ------
     knock_data.ConfigurationError
         openpyxl is not installed, ``pii`` is not a choice, a frame has more rows than a
-        sheet holds, or a text is longer than a cell holds.
+        sheet holds, a text is longer than a cell holds, or ``path`` is a symbolic link.
 
     Notes
     -----
@@ -131,7 +131,8 @@ def export_excel(
     used: set[str] = set()
     for name, frame in frames.items():
         _write_sheet(workbook.create_sheet(sheet_name(name, used)), frame, name)
-    workbook.save(out)
+    with _open_target(out) as handle:  # never through a symbolic link
+        workbook.save(handle)
     return out
 
 

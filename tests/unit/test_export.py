@@ -352,7 +352,9 @@ def test_visible_text_before_a_trigger_is_left_alone(tmp_path: Path) -> None:
         assert [row[0] for row in csv.reader(handle)][1:] == cells
 
 
-@pytest.mark.parametrize("write", [export_csv, to_parquet], ids=["csv", "parquet"])
+@pytest.mark.parametrize(
+    "write", [export_csv, to_parquet, kd.export_excel], ids=["csv", "parquet", "excel"]
+)
 def test_an_export_never_writes_through_a_symbolic_link(
     tmp_path: Path, frame: pd.DataFrame, write: Any
 ) -> None:
