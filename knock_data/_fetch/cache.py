@@ -43,27 +43,23 @@ busy timeout; a lock that outlasts it is reported as the file being in use by an
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import gc
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import time
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from requests import PreparedRequest, Response
-from requests_cache import DEFAULT_IGNORED_PARAMS, SQLiteCache
-from requests_cache.cache_keys import create_key, redact_response
+from requests import Response
+from requests_cache import SQLiteCache
+from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedHTTPResponse, CachedResponse
-from requests_cache.policy.expiration import get_expiration_datetime
 
 from knock_data._exceptions import KnockWarning
 from knock_data._fetch.cache_file import (
@@ -74,6 +70,13 @@ from knock_data._fetch.cache_file import (
     secure_cache_file,
     while_locked,
 )
+from knock_data._fetch.cache_keys import (
+    IGNORED_PARAMETERS,
+    cacheable,
+    fetched_at,
+    prospect_cache_key,
+    split_prospect_url,
+)
 from knock_data._fetch.cache_schema import (
     PROSPECTS_TABLE,
     TENANTS_TABLE,
@@ -81,37 +84,12 @@ from knock_data._fetch.cache_schema import (
     prepare_file,
     response_serializer,
 )
-from knock_data._fetch.responses import is_prospect_body
-from knock_data._fetch.scope import key_scope, unscoped_url
+from knock_data._fetch.scope import key_scope
 
-__all__ = [
-    "DEFAULT_BUSY_TIMEOUT",
-    "IGNORED_PARAMETERS",
-    "CachedCopy",
-    "ProspectCache",
-    "ProspectUrl",
-    "cacheable",
-    "expiration",
-    "fetched_at",
-    "open_cache",
-    "prospect_cache_key",
-    "split_prospect_url",
-]
+__all__ = ["CachedCopy", "ProspectCache", "open_cache"]
 
-#: Never stored with a request, should a caller add them (the key adapter already keeps the
-#: key out of every request the cache sees).
-IGNORED_PARAMETERS = (*DEFAULT_IGNORED_PARAMS, "x-api-key", "X-Api-Key")
-_PROSPECT_URL = re.compile(r"(?P<base>https?://.+)/prospect/(?P<id>[0-9]+)")
 _CHUNK = 500  # ids per SELECT, well under SQLite's 999 parameters
 _TENANT = f"(SELECT tenant_id FROM {TENANTS_TABLE} WHERE base_url = ? AND scope = ?)"
-
-
-class ProspectUrl(NamedTuple):
-    """A Get Prospect URL taken apart: where, which prospect, and for which key scope."""
-
-    base_url: str
-    prospect_id: str
-    scope: str | None
 
 
 class CachedCopy(NamedTuple):
@@ -127,72 +105,6 @@ class CachedCopy(NamedTuple):
     expires: datetime | None
     #: blake2b-128 of the body as received: equal digests mean an unchanged prospect.
     digest: bytes
-
-
-def split_prospect_url(url: str | None) -> ProspectUrl | None:
-    """``(base_url, prospect_id, scope)`` for a Get Prospect URL, else ``None``.
-
-    Examples
-    --------
-    >>> split_prospect_url("http://127.0.0.1:8000/prospect/51316")
-    ProspectUrl(base_url='http://127.0.0.1:8000', prospect_id='51316', scope=None)
-    """
-    bare, scope = unscoped_url(url or "")
-    match = _PROSPECT_URL.fullmatch(bare)
-    return ProspectUrl(match["base"], match["id"], scope) if match else None
-
-
-def prospect_cache_key(request: PreparedRequest, **kwargs: Any) -> str:
-    """Cache key for requests-cache (its ``key_fn``): cheap for prospect GETs.
-
-    requests-cache's default key normalises the URL, headers and body on every lookup (about
-    0.3 ms). A prospect request is fully described by its method and URL (the key scope
-    included), which knock-data builds itself, so a hash of those is enough. Other requests
-    get the default key.
-    """
-    if request.method == "GET" and split_prospect_url(request.url) and not request.body:
-        digest = hashlib.blake2b(f"GET {request.url}".encode(), digest_size=16).digest()
-        return "knock-" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-    return create_key(request, **kwargs)
-
-
-def cacheable(response: Response) -> bool:
-    """requests-cache ``filter_fn``: store only real prospects, never error bodies or junk."""
-    if response.status_code != 200:
-        return False
-    try:
-        return is_prospect_body(json.loads(response.content))
-    except ValueError:
-        return False
-
-
-def expiration(expire_after: timedelta | float | None) -> datetime | None:
-    """When an entry stored now expires: ``None`` (the default) keeps it until refreshed."""
-    return get_expiration_datetime(-1 if expire_after is None else expire_after)
-
-
-def fetched_at(response: Response) -> float:
-    """When a response was observed, in unix seconds: its ``Date`` header (the server's
-    clock), else the local clock now.
-
-    Examples
-    --------
-    >>> import requests
-    >>> response = requests.Response()
-    >>> response.headers["Date"] = "Tue, 02 Nov 2021 00:00:00 GMT"
-    >>> fetched_at(response)
-    1635811200.0
-    """
-    date = response.headers.get("Date")
-    if date:
-        try:
-            when = parsedate_to_datetime(date)
-        except (TypeError, ValueError):
-            pass
-        else:
-            if when.tzinfo is not None:
-                return when.timestamp()
-    return time.time()
 
 
 def _utc(seconds: float) -> datetime:

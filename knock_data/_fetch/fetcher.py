@@ -157,7 +157,8 @@ class Fetcher:
         if getattr(response, "from_cache", False):
             return answer, True
         if answer.record is not None and self.store is not None and not response.history:
-            from knock_data._fetch.cache import cache_errors, expiration  # loads requests-cache
+            from knock_data._fetch.cache_file import cache_errors  # loads requests-cache
+            from knock_data._fetch.cache_keys import expiration
 
             with cache_errors(self.store.db_path, "writing to"):
                 self.store.store(response, scope=self.scope, expires=expiration(self.expire_after))
@@ -168,7 +169,7 @@ class Fetcher:
     def _forget(self, prospect_id: str, response: requests.Response) -> None:
         """Drop the cached copy of a prospect Knock says does not exist (deleted upstream)."""
         if self.store is not None and self.scope is not None:
-            from knock_data._fetch.cache import cache_errors
+            from knock_data._fetch.cache_file import cache_errors
 
             with cache_errors(self.store.db_path, "writing to"):
                 self.store.forget(self.base_url, self.scope, [prospect_id])
@@ -181,7 +182,7 @@ class Fetcher:
         without that cache)."""
         if self.store is None or self.scope is None:
             return {}
-        from knock_data._fetch.cache import cache_errors
+        from knock_data._fetch.cache_file import cache_errors
 
         with cache_errors(self.store.db_path, "reading"):
             return self.store.lookup(

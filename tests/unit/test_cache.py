@@ -22,9 +22,10 @@ from requests_cache.models import CachedResponse
 from urllib3 import HTTPResponse
 
 from knock_data import ConfigurationError, KnockClient, KnockWarning
-from knock_data._fetch.cache import ProspectCache, open_cache, prospect_cache_key
+from knock_data._fetch.cache import ProspectCache, open_cache
 from knock_data._fetch.cache_file import cache_errors
 from knock_data._fetch.cache_info import cache_info
+from knock_data._fetch.cache_keys import prospect_cache_key
 from knock_data._fetch.cache_schema import META_TABLE, PROSPECTS_TABLE, TENANTS_TABLE
 from knock_data._fetch.scope import scoped_url
 from tests.unit.fake_transport import BASE, FAST, KEY, FakeAdapter, prospect
