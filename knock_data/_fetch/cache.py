@@ -473,6 +473,16 @@ def open_cache(
     ConfigurationError
         The file cannot be used (corrupt, not a cache, unwritable, writable by others), or
         another process held its lock for longer than ``busy_timeout`` milliseconds.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> store = open_cache(pathlib.Path(tempfile.mkdtemp()) / "cache")
+    >>> store.db_path.name, len(store.scope_for("a key"))
+    ('cache.sqlite', 32)
+    >>> store.lookup("https://knock.test", store.scope_for("a key"), ["47569637"])
+    {}
+    >>> store.close()
     """
     path = cache_file_path(path)
     with cache_errors(path, "opening"):
