@@ -28,6 +28,7 @@ from knock_data._exceptions import (
     BadResponse,
     ConfigurationError,
     ConnectionFailed,
+    HistoryError,
     InvalidProspectId,
     KnockAPIError,
     KnockError,
@@ -49,6 +50,9 @@ _LAZY: dict[str, str] = {
     "RetryPolicy": "knock_data._fetch.retry",
     "IdList": "knock_data._fetch.ids",
     "read_ids": "knock_data._fetch.ids",
+    # history: snapshots kept, versions over time, smart refresh
+    "History": "knock_data._history.store",
+    "RefreshPolicy": "knock_data._history.policy",
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
@@ -106,6 +110,8 @@ __all__ = [
     "ConnectionFailed",
     "Dashboard",
     "FetchResult",
+    "History",
+    "HistoryError",
     "IdList",
     "InvalidProspectId",
     "KnockAPIError",
@@ -115,6 +121,7 @@ __all__ = [
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
+    "RefreshPolicy",
     "RetryPolicy",
     "ServerError",
     "Timeout",
@@ -203,6 +210,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
     from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
+    from knock_data._history.policy import RefreshPolicy
+    from knock_data._history.store import History
 
 
 def _show_as_public(value: Any) -> Any:

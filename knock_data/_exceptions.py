@@ -10,6 +10,8 @@ with it::
     KnockError                                    error           the root
     ├── ConfigurationError (ValueError)           configuration   no key, unknown env, bad
     │   │                                                         option, unusable cache file
+    │   ├── HistoryError                          history         a history folder that cannot
+    │   │                                                         be used as it is
     │   └── WrongArgumentType (TypeError)         wrong_type      an argument of the wrong
     │                                                             kind (a list for a frame)
     ├── InvalidProspectId (ValueError)            invalid_id      an id Knock would reject
@@ -36,13 +38,15 @@ excerpt of the body) and a hint saying what to do next. None ever holds the API 
 from __future__ import annotations
 
 import warnings
-from typing import ClassVar
+from datetime import datetime
+from typing import Any, ClassVar
 
 __all__ = [
     "AuthenticationError",
     "BadResponse",
     "ConfigurationError",
     "ConnectionFailed",
+    "HistoryError",
     "InvalidProspectId",
     "KnockAPIError",
     "KnockError",
@@ -139,6 +143,14 @@ class ConfigurationError(KnockError, ValueError):
     code = "configuration"
 
 
+class HistoryError(ConfigurationError):
+    """A history folder cannot be used as it is: a file in it that knock-data did not write,
+    a corrupt chunk, a folder that belongs to another API key, or one that cannot be written.
+    The message names the file and what to do; nothing already in the history is lost."""
+
+    code = "history"
+
+
 class WrongArgumentType(ConfigurationError, TypeError):
     """An argument of the wrong kind: a list where a DataFrame is needed, a number for a
     path. It is a ``TypeError`` (and, as a :class:`ConfigurationError`, a ``ValueError``), so
@@ -154,9 +166,24 @@ class InvalidProspectId(KnockError, ValueError):
 
 
 class ProspectNotFound(KnockError, LookupError):
-    """Knock has no prospect with this id (``CORE_API_GET_PROSPECT_FAIL``)."""
+    """Knock has no prospect with this id (``CORE_API_GET_PROSPECT_FAIL``).
+
+    Parameters
+    ----------
+    message, prospect_id, status_code, knock_error_code, server_message, hint
+        As for :class:`KnockError`.
+    observed_at
+        When Knock said so: the answer's ``Date`` header (the server's clock), when it sent
+        one. A history records the prospect as gone at that moment.
+    """
 
     code = "not_found"
+
+    def __init__(
+        self, message: str, *, observed_at: datetime | None = None, **context: Any
+    ) -> None:
+        self.observed_at = observed_at
+        super().__init__(message, **context)
 
 
 class AuthenticationError(KnockError, PermissionError):
@@ -255,6 +282,7 @@ class KnockWarning(UserWarning):
 for _class in (
     KnockError,
     ConfigurationError,
+    HistoryError,
     WrongArgumentType,
     InvalidProspectId,
     ProspectNotFound,

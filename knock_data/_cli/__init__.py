@@ -10,6 +10,7 @@ Module           Subcommand
 ``demo``         ``knock-data demo``: fetch, export, print tables, draw charts
 ``fetch``        ``knock-data fetch IDS_FILE -o prospects.csv``
 ``cache``        ``knock-data cache info|clear``
+``history``      ``knock-data history info DIR``
 ===============  ===============================================================
 
 ``app`` builds the parser from that list and dispatches; ``args`` holds the argument types

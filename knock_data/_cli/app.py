@@ -22,6 +22,7 @@ from knock_data._cli.args import Commands
 from knock_data._cli.cache import add_cache
 from knock_data._cli.demo import add_demo
 from knock_data._cli.fetch import add_fetch
+from knock_data._cli.history import add_history
 from knock_data._cli.sandbox import add_sandbox
 from knock_data._cli.words import in_cli_words
 from knock_data._exceptions import KnockError, KnockWarning
@@ -29,7 +30,13 @@ from knock_data._exceptions import KnockError, KnockWarning
 __all__ = ["COMMANDS", "main"]
 
 #: The subcommands, in the order ``knock-data --help`` lists them.
-COMMANDS: tuple[Callable[[Commands], None], ...] = (add_sandbox, add_demo, add_fetch, add_cache)
+COMMANDS: tuple[Callable[[Commands], None], ...] = (
+    add_sandbox,
+    add_demo,
+    add_fetch,
+    add_cache,
+    add_history,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from knock_data._fetch.config import ENV_CACHE, default_cache_path
 __all__ = [
     "Commands",
     "add_cache_option",
+    "moment",
     "port",
     "positive_int",
     "printable",
@@ -88,6 +89,19 @@ def printable(text: object) -> str:
     '12\\x1b[2J'
     """
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
+def moment(text: str) -> Any:
+    """A moment: a day or a time, ISO 8601 (naive is UTC), as an aware UTC datetime."""
+    from datetime import UTC, datetime
+
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a day or a moment such as 2021-12-31 or 2021-12-31T09:30Z, got {text!r}"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def add_cache_option(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from knock_data._cli.args import Commands, add_cache_option, positive_int, printable, rate
+from knock_data._cli.args import Commands, add_cache_option, moment, positive_int, printable, rate
 from knock_data._cli.inputs import add_input_options, describe_read, read_input
 from knock_data._cli.outputs import SUFFIXES_TEXT, output_file, write_frame
 from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
@@ -74,7 +74,28 @@ def add_fetch(commands: Commands) -> None:
     parser.add_argument(
         "--rate-limit", type=rate, metavar="PER_SECOND", help="most requests per second"
     )
-    parser.add_argument("--refresh", action="store_true", help="fetch cached prospects again")
+    parser.add_argument(
+        "--refresh",
+        nargs="?",
+        const="all",
+        choices=("all", "due"),
+        help="fetch cached prospects again: all of them (the default with --refresh alone), "
+        "or only those the refresh policy finds due (--refresh due)",
+    )
+    parser.add_argument(
+        "--now",
+        type=moment,
+        metavar="MOMENT",
+        help="the moment --refresh due judges ages at, such as 2021-12-31T09:30Z (default: "
+        "this machine's clock; the cache keeps the server's clock)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        metavar="DIR",
+        help="keep every prospect fetched from Knock in this history folder (created on "
+        "first use; see knock-data history info DIR)",
+    )
     parser.add_argument(
         "--pii",
         choices=PII_CHOICES,
@@ -88,13 +109,25 @@ def add_fetch(commands: Commands) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    if args.refresh == "due" and args.no_cache:
+        print(
+            "knock-data fetch: --refresh due needs the cache (it knows when each prospect was "
+            "fetched): drop --no-cache.",
+            file=sys.stderr,
+        )
+        return 2
     ids = read_input(args.ids_file, args)
     print(describe_read(ids, args.ids_file), file=sys.stderr, flush=True)
     cache: Any = False if args.no_cache else args.cache
+    refresh: bool | str = {None: False, "all": True}.get(args.refresh, args.refresh)
     with _client(args, cache) as client:
-        result = client.fetch_prospects(ids, progress=not args.no_progress, refresh=args.refresh)
+        result = client.fetch_prospects(
+            ids, progress=not args.no_progress, refresh=refresh, now=args.now
+        )
     write_frame(result.frame, args.output, pii=args.pii)
     print(f"{result.summary()}. Wrote {args.output}.", file=sys.stderr)
+    if args.history is not None:
+        print(f"History kept in {args.history}.", file=sys.stderr)
     if args.errors is not None:
         write_frame(result.errors, args.errors)  # ids from user files: made spreadsheet-safe
         print(f"Failed ids written to {args.errors}.", file=sys.stderr)
@@ -115,6 +148,7 @@ def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
         "cache": cache,
         "max_workers": args.workers,
         "rate_limit": args.rate_limit,
+        "history": args.history,
     }
     try:
         return KnockClient(**options)

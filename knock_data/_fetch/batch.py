@@ -67,6 +67,11 @@ class FetchCounts:
     stale: int = 0
     failed: int = 0
     invalid: int = 0
+    #: Of the fetched, how many replaced a cached copy, and how many of those were the same.
+    refreshed: int = 0
+    unchanged: int = 0
+    #: Cached copies served because the refresh policy did not find them due.
+    not_due: int = 0
 
     def add(self, source: str) -> None:
         """Count one record by where it came from (``cache``, ``network`` or ``stale``)."""
@@ -180,6 +185,9 @@ class Batch:
     watch
         Told how each request went by ``fetch_one``'s fetcher; when it finds the server
         dead, the batch stops with its :class:`~knock_data.ConnectionFailed`.
+    on_settled
+        Called in the main thread as each id finishes, with the id and either what was
+        fetched or the error (a history records here); what it raises stops the batch.
 
     Attributes
     ----------
@@ -196,8 +204,10 @@ class Batch:
         counts: FetchCounts,
         window: int | None = None,
         watch: ServerWatch | None = None,
+        on_settled: Callable[[str, Fetched | None, KnockError | None], None] | None = None,
     ) -> None:
         self._fetch_one = fetch_one
+        self._on_settled = on_settled
         self.max_workers = max_workers
         self.window = window or WINDOW_PER_WORKER * max_workers
         self.progress = progress
@@ -269,7 +279,11 @@ class Batch:
         except KnockError as error:
             self.failures[prospect_id] = error
             self.counts.failed += 1
+            if self._on_settled is not None:
+                self._on_settled(prospect_id, None, error)
         else:
             self.records[prospect_id] = fetched.record
             self.counts.add(fetched.source)
+            if self._on_settled is not None:
+                self._on_settled(prospect_id, fetched, None)
         self.progress.advance(1, self.counts)

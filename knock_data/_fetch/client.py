@@ -4,10 +4,15 @@ A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospe
 
 1. Ids are normalised (:mod:`.ids`); invalid ones become ``invalid_id`` errors, never sent.
 2. Every cached prospect of the client's key scope is read in one bulk query of the cache
-   (:mod:`.cache`); a copy fetched with another key is never seen (:mod:`.scope`).
-3. The rest go through a bounded window to a thread pool (:mod:`.batch`); each id is sent,
-   classified, stored, retried or replaced by a cached copy (:mod:`.fetcher`).
-4. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`.
+   (:mod:`.cache`; a copy fetched with another key is never seen, :mod:`.scope`); with
+   ``refresh="due"``, with its fetch time (:mod:`.copies`), and the refresh policy says
+   which copies are due (:mod:`.recording`).
+3. With a history, a run is opened, and the cached copies it has not seen are recorded.
+4. The rest go through a bounded window to a thread pool (:mod:`.batch`); each id is sent,
+   classified, stored, retried or replaced by a cached copy (:mod:`.fetcher`), and recorded
+   as it settles.
+5. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`; the
+   history's run is closed whatever happens, so what was received is kept.
 """
 
 from __future__ import annotations
@@ -23,11 +28,18 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
 import requests
 from requests.adapters import BaseAdapter
 
-from knock_data._exceptions import ConfigurationError, WrongArgumentType
+from knock_data._exceptions import (
+    ConfigurationError,
+    KnockError,
+    ProspectNotFound,
+    WrongArgumentType,
+)
 from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
+from knock_data._fetch.copies import Copy, cached_copies, forget_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
 from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
+from knock_data._fetch.recording import Recorder, due_ids
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
 from knock_data._fetch.transport import (
@@ -91,12 +103,22 @@ class KnockClient:
     adapter
         A transport adapter for the session the client builds (for example a fake one in
         tests); by default a pooled :class:`requests.adapters.HTTPAdapter`.
+    history
+        A :class:`knock_data.History` (or the path of its folder) to record into: every
+        prospect fetched from Knock, at the answer's ``Date``, and every "does not exist"
+        for an id the history has seen before. Cache hits are not recorded. The history
+        belongs to the first key that records into it; another key is refused.
+    refresh_policy
+        A :class:`knock_data.RefreshPolicy`: which cached copies ``refresh="due"`` fetches
+        again (default ``RefreshPolicy()``).
 
     Raises
     ------
     ConfigurationError
         When there is no key for production, the key or base URL cannot be used, ``env`` is
         unknown or an option is out of range.
+    HistoryError
+        ``history`` is a file, or a folder that is not a history.
 
     Notes
     -----
@@ -127,6 +149,8 @@ class KnockClient:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         adapter: BaseAdapter | None = None,
+        history: Any = None,
+        refresh_policy: Any = None,
     ) -> None:
         self._connection = resolve_connection(
             api_key, env=env, base_url=base_url, allow_insecure=allow_insecure
@@ -157,6 +181,23 @@ class KnockClient:
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
         self._fetcher: Fetcher | None = None
         self._lock = threading.Lock()
+        if history is not None:
+            import knock_data  # History lives in the layer above this one
+
+            if not isinstance(history, knock_data.History):
+                history = knock_data.History(history)
+        self.history = history
+        self._refresh_policy = refresh_policy
+
+    @property
+    def refresh_policy(self) -> Any:
+        """The :class:`knock_data.RefreshPolicy` that ``refresh="due"`` follows (the default
+        one unless another was given)."""
+        if self._refresh_policy is None:
+            import knock_data  # RefreshPolicy lives in the layer above this one
+
+            self._refresh_policy = knock_data.RefreshPolicy()
+        return self._refresh_policy
 
     @property
     def base_url(self) -> str:
@@ -173,9 +214,10 @@ class KnockClient:
             cache = f"session={type(self._user_session).__name__}"
         else:
             cache = str(self.cache_path) if self.cache_path is not None else "off"
+        history = f", history={str(self.history.path)!r}" if self.history is not None else ""
         return (
             f"KnockClient(base_url={self.base_url!r}, env={self.env!r}, cache={cache!r}, "
-            f"max_workers={self.max_workers}, rate_limit={self.rate_limit})"
+            f"max_workers={self.max_workers}, rate_limit={self.rate_limit}{history})"
         )
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
@@ -283,10 +325,27 @@ class KnockClient:
         cached = fetcher.lookup([pid])
         if pid in cached:
             return cached[pid]
-        return fetcher.fetch(pid, refresh=False, cancel=threading.Event()).record
+        recorder = self._recorder()
+        try:
+            fetched = fetcher.fetch(pid, refresh=False, cancel=threading.Event())
+            if recorder is not None:
+                recorder.settled(pid, fetched, None)
+            return fetched.record
+        except ProspectNotFound as error:
+            if recorder is not None:
+                recorder.settled(pid, None, error)
+            raise
+        finally:
+            if recorder is not None:
+                recorder.close()
 
     def fetch_prospects(
-        self, ids: Iterable[Any], *, progress: bool = True, refresh: bool = False
+        self,
+        ids: Iterable[Any],
+        *,
+        progress: bool = True,
+        refresh: bool | str = False,
+        now: object = None,
     ) -> FetchResult:
         """Fetch many prospects: cached ones at once, the rest concurrently.
 
@@ -300,21 +359,36 @@ class KnockClient:
         progress
             Show a progress bar (notebook or terminal) with cached, fetched and failed counts.
         refresh
-            Fetch every id from Knock again, updating the cache. When Knock cannot answer,
-            the cached copy is served and counted in ``n_stale``.
+            ``False`` (the default): cached prospects are served from the cache. ``True``:
+            fetch every id from Knock again, updating the cache. ``"due"``: fetch again only
+            the cached copies the client's ``refresh_policy`` finds due (and every id never
+            fetched); the others are served from the cache. When Knock cannot answer, the
+            cached copy is served and counted in ``n_stale``.
+        now
+            The moment ``refresh="due"`` judges a copy's age at: a tz-aware datetime or
+            ISO-8601 text; default this machine's clock. The cache records fetch times on
+            the server's clock (its ``Date`` header), so a simulation passes the sandbox's
+            ``server.now``.
 
         Returns
         -------
         FetchResult
-            ``records`` in input order, ``errors`` as a DataFrame, ``frame``.
+            ``records`` in input order, ``errors`` as a DataFrame, ``frame``, and the counts:
+            ``n_refreshed`` (copies fetched again), ``n_unchanged`` (of those, the same as
+            before) and ``n_not_due`` (copies served because they were not due).
 
         Raises
         ------
         AuthenticationError
-            At the first 401/403: the batch stops at once. What was fetched stays cached.
+            At the first 401/403: the batch stops at once. What was fetched stays cached
+            (and recorded, with a history).
         ConfigurationError
-            The cache file cannot be used: before anything is sent, or at the first write
-            that fails (the batch then stops as for a refused key).
+            ``refresh`` is not a choice, or the cache file cannot be used: before anything
+            is sent, or at the first write that fails (the batch then stops as for a
+            refused key).
+        HistoryError
+            The history belongs to another key, holds a file knock-data did not write, or
+            cannot be written (before anything is sent, or at the first chunk that fails).
         ConnectionFailed
             When the first 20 requests all fail to connect (nothing listens at
             ``base_url``, or its host name does not resolve): the batch stops at once.
@@ -331,26 +405,103 @@ class KnockClient:
         >>> len(result.records), result.errors["reason"].tolist()
         (20, ['not_found'])
         """
+        if not (isinstance(refresh, bool) or refresh == "due"):
+            raise ConfigurationError(
+                f"refresh={refresh!r} is not a choice; use False, True or 'due'.",
+                hint="False serves cached copies, True fetches everything again, 'due' only "
+                "what the refresh policy says is due.",
+            )
         normalized = normalize_ids(ids, origin=origin_of(ids))
         counts = FetchCounts(invalid=len(normalized.invalid))
         total = len(normalized.ids) + len(normalized.invalid)
         fetcher = self._open()  # an unusable cache file fails here, before any bar is shown
-        with Progress(total, enabled=progress) as bar:
-            cached = {} if refresh else fetcher.lookup(normalized.ids)
-            counts.cached = len(cached)
-            bar.advance(counts.cached + counts.invalid, counts)
+        recorder = self._recorder()  # so does an unusable history
+        try:
+            with Progress(total, enabled=progress) as bar:
+                copies = self._copies(fetcher, normalized.ids, refresh, recorder)
+                if recorder is not None:
+                    recorder.recover(copies)
+                cached = self._served_from_cache(fetcher, normalized.ids, refresh, copies, now)
+                counts.cached = len(cached)
+                if refresh == "due":
+                    counts.not_due = len(cached)
+                bar.advance(counts.cached + counts.invalid, counts)
 
-            watch = ServerWatch(self.base_url)
+                watch = ServerWatch(self.base_url)
 
-            def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
-                return fetcher.fetch(pid, refresh=refresh, cancel=cancel, on_attempt=watch.record)
+                def fetch_one(pid: str, cancel: threading.Event) -> Fetched:
+                    return fetcher.fetch(
+                        pid, refresh=bool(refresh), cancel=cancel, on_attempt=watch.record
+                    )
 
-            batch = Batch(
-                fetch_one, max_workers=self.max_workers, progress=bar, counts=counts, watch=watch
-            )
-            batch.run(pid for pid in normalized.ids if pid not in cached)
+                def settled(pid: str, fetched: Fetched | None, error: KnockError | None) -> None:
+                    if recorder is not None:
+                        recorder.settled(pid, fetched, error)
+                    previous = copies.get(pid)
+                    if previous is not None and isinstance(error, ProspectNotFound):
+                        self._forget(fetcher, pid)
+                    if previous is not None and fetched is not None and fetched.source == "network":
+                        counts.refreshed += 1
+                        counts.unchanged += fetched.record == previous.record
+
+                batch = Batch(
+                    fetch_one,
+                    max_workers=self.max_workers,
+                    progress=bar,
+                    counts=counts,
+                    watch=watch,
+                    on_settled=settled,
+                )
+                batch.run(pid for pid in normalized.ids if pid not in cached)
+        finally:
+            if recorder is not None:
+                recorder.close()
         batch.records.update(cached)  # in place: no second dict of every record
         return fetch_result(normalized, batch.records, batch.failures, counts)
+
+    def _forget(self, fetcher: Fetcher, prospect_id: str) -> None:
+        """Knock says a cached prospect no longer exists: the cache forgets its copy."""
+        if fetcher.store is None:
+            return
+        from knock_data._fetch.cache import cache_errors
+
+        with cache_errors(fetcher.store.db_path, "writing to"):
+            forget_copies(fetcher.store, self.base_url, fetcher.scope, [prospect_id])
+
+    def _recorder(self) -> Recorder | None:
+        if self.history is None:
+            return None
+        return Recorder(self.history, self._connection.api_key)
+
+    def _copies(
+        self, fetcher: Fetcher, ids: list[str], refresh: bool | str, recorder: Recorder | None
+    ) -> dict[str, Copy]:
+        """The cached copies with their fetch times, when anything needs them: smart refresh,
+        counting unchanged copies, or a history to recover missed observations into."""
+        if fetcher.store is None or (refresh is False and recorder is None):
+            return {}
+        from knock_data._fetch.cache import cache_errors
+
+        with cache_errors(fetcher.store.db_path, "reading"):
+            return cached_copies(fetcher.store, self.base_url, fetcher.scope, ids)
+
+    def _served_from_cache(
+        self,
+        fetcher: Fetcher,
+        ids: list[str],
+        refresh: bool | str,
+        copies: dict[str, Copy],
+        now: object,
+    ) -> dict[str, Any]:
+        """The records served without asking Knock: every cached one, none, or those not due."""
+        if refresh is True:
+            return {}
+        if refresh == "due":
+            due = due_ids(self.refresh_policy, copies, now)
+            return {pid: copy.record for pid, copy in copies.items() if pid not in due}
+        if copies:
+            return {pid: copy.record for pid, copy in copies.items()}
+        return fetcher.lookup(ids)
 
 
 def _check_types(

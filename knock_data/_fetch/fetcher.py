@@ -17,7 +17,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, SupportsIndex
 from urllib.parse import quote
 
@@ -53,10 +53,12 @@ AttemptHook = Callable[[str | None], None]
 
 
 class Fetched(NamedTuple):
-    """A record and where it came from."""
+    """A record, where it came from, and when Knock sent it (for a record from the network:
+    the answer's ``Date`` header, else this machine's clock when it arrived)."""
 
     record: dict[str, Any]
     source: Source
+    observed_at: datetime | None = None
 
 
 @dataclass
@@ -116,7 +118,9 @@ class Fetcher:
 
         answer = with_retries(attempt, self.policy, cancel=cancel, rng=self._rng)
         if answer.record is not None:
-            return Fetched(answer.record, "cache" if served_by_session_cache else "network")
+            if served_by_session_cache:
+                return Fetched(answer.record, "cache")
+            return Fetched(answer.record, "network", answer.observed_at or datetime.now(UTC))
         assert answer.error is not None  # every answer but ACCEPT has one
         if answer.next is not Next.FAIL:
             cached = self.lookup([prospect_id], include_expired=True)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +42,7 @@ __all__ = [
     "classify_response",
     "connect_failure",
     "is_prospect_body",
+    "response_date",
 ]
 
 #: Knock's ``errorCode`` for a prospect id it does not know.
@@ -79,12 +82,40 @@ class Answer:
     retry_after : str or None
         The server's ``Retry-After`` header, as sent (the retry policy decides what it is
         worth).
+    observed_at : datetime or None
+        When the server answered, by its own clock: the ``Date`` header (see
+        :func:`response_date`).
     """
 
     next: Next
     record: dict[str, Any] | None = None
     error: KnockError | None = None
     retry_after: str | None = None
+    observed_at: datetime | None = None
+
+
+def response_date(headers: Mapping[str, str] | None) -> datetime | None:
+    """The moment an answer's ``Date`` header names, tz-aware UTC; ``None`` without a usable
+    one. It is the server's clock (the sandbox sends its simulated time), so what a client
+    saw is stamped on the same clock as the data.
+
+    Examples
+    --------
+    >>> response_date({"Date": "Tue, 02 Nov 2021 00:00:00 GMT"}).isoformat()
+    '2021-11-02T00:00:00+00:00'
+    >>> response_date({"Date": "yesterday"}) is None, response_date(None) is None
+    (True, True)
+    """
+    value = (headers or {}).get("Date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # "-0000": UTC by RFC 5322
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def is_prospect_body(body: object) -> bool:
@@ -127,6 +158,24 @@ def classify_response(
     >>> classify_response("9", 200, b'{"prospectId": "9"}', base_url="h", env="prod").record
     {'prospectId': '9'}
     """
+    answer = _classify(prospect_id, status_code, content, headers, base_url=base_url, env=env)
+    observed_at = response_date(headers)
+    if observed_at is None:
+        return answer
+    if isinstance(answer.error, ProspectNotFound):
+        answer.error.observed_at = observed_at
+    return replace(answer, observed_at=observed_at)
+
+
+def _classify(
+    prospect_id: str,
+    status_code: int,
+    content: bytes,
+    headers: Mapping[str, str] | None,
+    *,
+    base_url: str,
+    env: str,
+) -> Answer:
     try:
         body = json.loads(content)
     except ValueError:

@@ -79,6 +79,10 @@ class FetchResult:
     n_cached, n_fetched, n_stale : int
         Records read from the cache, fetched from Knock, and cached copies served because
         Knock could not answer (only when refreshing or after expiry).
+    n_refreshed, n_unchanged, n_not_due : int
+        When refreshing: the fetched records that replaced a cached copy, how many of those
+        were the same as the copy, and (``refresh="due"``) the cached copies served because
+        the refresh policy did not find them due (counted in ``n_cached`` too).
 
     Examples
     --------
@@ -101,12 +105,18 @@ class FetchResult:
         n_cached: int = 0,
         n_fetched: int = 0,
         n_stale: int = 0,
+        n_refreshed: int = 0,
+        n_unchanged: int = 0,
+        n_not_due: int = 0,
     ) -> None:
         self.records = records
         self.errors = errors
         self.n_cached = n_cached
         self.n_fetched = n_fetched
         self.n_stale = n_stale
+        self.n_refreshed = n_refreshed
+        self.n_unchanged = n_unchanged
+        self.n_not_due = n_not_due
         self._frame: pd.DataFrame | None = None
 
     @property
@@ -131,6 +141,11 @@ class FetchResult:
         ]
         if self.n_stale:
             parts[0] += f", {self.n_stale:,} stale copies served"
+        if self.n_refreshed or self.n_not_due:
+            parts.append(
+                f"{self.n_refreshed:,} refreshed ({self.n_unchanged:,} unchanged), "
+                f"{self.n_not_due:,} not due"
+            )
         n_errors = len(self.errors)
         if n_errors:
             counts = Counter(self.errors["reason"].tolist())
@@ -198,4 +213,7 @@ def fetch_result(
         n_cached=counts.cached,
         n_fetched=counts.fetched,
         n_stale=counts.stale,
+        n_refreshed=counts.refreshed,
+        n_unchanged=counts.unchanged,
+        n_not_due=counts.not_due,
     )

@@ -2,7 +2,8 @@
 
 ``frame.py`` builds the frame (:func:`to_frame`) with one builder per column kind
 (``columns.py``); ``names.py`` adds names beside the ids (:func:`with_names`); ``export.py``
-writes a frame as spreadsheet-safe CSV or typed parquet, ``excel.py`` as an Excel workbook.
+writes a frame as spreadsheet-safe CSV or typed parquet, ``excel.py`` as an Excel workbook;
+``arrow.py`` stores a frame's columns as plain Arrow types and reads them back typed.
 Nothing here fetches, analyses or plots.
 """
 

@@ -25,6 +25,7 @@ from knock_data._schema import COLUMN_KINDS
 __all__ = [
     "BUILDERS",
     "EMPTY_DTYPES",
+    "categorical",
     "empty_dtypes",
     "excerpt",
     "field_error",
@@ -95,7 +96,12 @@ def _text(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.E
 
 
 def _category(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
-    encoded = _text_array(values, rows, field).dictionary_encode()
+    return categorical(_text_array(values, rows, field).dictionary_encode())
+
+
+def categorical(encoded: pa.DictionaryArray) -> pd.api.extensions.ExtensionArray:
+    """A dictionary-encoded text array as the frame's categorical: unordered, its categories
+    the values seen, sorted (the one rule for every category column, wherever it is built)."""
     seen = encoded.dictionary.to_pylist()  # in order of first appearance
     order = sorted(range(len(seen)), key=seen.__getitem__)
     rank = np.empty(len(seen) + 1, dtype=np.int32)

@@ -25,11 +25,11 @@ import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._frame.export import (
-    _apply_pii,
     _check_frame,
     _open_target,
     _refuse_link,
     _target,
+    apply_pii,
 )
 from knock_data._schema import is_missing
 
@@ -132,7 +132,7 @@ def export_excel(
         ) from exc
     out = _target(path)
     sheets = _sheets(frame_or_dict_of_frames, out)
-    frames = {name: _apply_pii(_with_index(frame), pii) for name, frame in sheets.items()}
+    frames = {name: apply_pii(_with_index(frame), pii) for name, frame in sheets.items()}
     if out.is_symlink():  # refused before any work; _open_target refuses it for good
         raise _refuse_link(out)
     workbook = Workbook(write_only=True)

@@ -18,7 +18,14 @@ import pandas as pd
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
-__all__ = ["DATETIME_CHOICES", "INVISIBLE_RANGES", "PII_CHOICES", "export_csv", "to_parquet"]
+__all__ = [
+    "DATETIME_CHOICES",
+    "INVISIBLE_RANGES",
+    "PII_CHOICES",
+    "apply_pii",
+    "export_csv",
+    "to_parquet",
+]
 
 #: The accepted values of ``export_csv``'s ``datetimes`` option.
 DATETIME_CHOICES: tuple[str, ...] = ("iso", "spreadsheet")
@@ -167,7 +174,7 @@ def export_csv(
             hint="'iso' keeps the offset and microseconds; 'spreadsheet' writes "
             "'2021-10-14 18:10:34' in UTC, which spreadsheets import as dates.",
         )
-    frame = _apply_pii(_check_frame(df, "export_csv"), pii)
+    frame = apply_pii(_check_frame(df, "export_csv"), pii)
     out = _target(path)
     with _open_target(out) as handle:
         _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
@@ -215,7 +222,7 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     >>> "email" in back.columns, back["created_at"].dtype == df["created_at"].dtype
     (False, True)
     """
-    frame = _apply_pii(_check_frame(df, "to_parquet"), pii)
+    frame = apply_pii(_check_frame(df, "to_parquet"), pii)
     out = _target(path)
     with _open_target(out) as handle:
         frame.to_parquet(handle, index=False, engine="pyarrow")
@@ -263,7 +270,15 @@ def _refuse_link(out: Path) -> ConfigurationError:
     )
 
 
-def _apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+def apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:
+    """``df`` with its personal-data columns kept, masked or dropped, by the rules of the
+    table in :func:`export_csv` (the one place they are written; the history uses them too).
+
+    Raises
+    ------
+    knock_data.ConfigurationError
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+    """
     if pii not in PII_CHOICES:
         raise ConfigurationError(
             f"pii={pii!r} is not a choice; use one of {', '.join(map(repr, PII_CHOICES))}.",

@@ -33,6 +33,8 @@ from zoneinfo import ZoneInfo
 from knock_data.sandbox._rules import (
     COMEBACK,
     FLAGGED_LATER,
+    PURGE_WITHIN,
+    PURGED,
     UNASSIGNED_AT_FIRST,
     WAKE,
     Step,
@@ -43,6 +45,7 @@ __all__ = [
     "Lifecycle",
     "arrival_lifecycle",
     "past_steps",
+    "purge_moment",
     "stands_still",
     "today_lifecycle",
     "today_step",
@@ -170,6 +173,20 @@ def past_steps(
     """The steps of one of today's prospects before its :func:`today_step`, from creation."""
     steps = Walk(_stream(seed, record["prospectId"], "past"), zone, agents).past(record)
     return tuple(steps[:-1])  # the last is today's step
+
+
+def purge_moment(record: Mapping[str, Any], *, seed: int, present: datetime) -> datetime | None:
+    """When Knock purges one of today's records, so that it answers "does not exist" from
+    then on; ``None`` for most. Only records already deleted at the default moment are
+    purged (a few of them, :data:`PURGED`), within :data:`PURGE_WITHIN` days after it: a
+    deleted record never changes again, so nothing else of its lifecycle moves."""
+    if not record["isDeleted"]:
+        return None
+    chance = _chance(seed, f"{record['prospectId']}/purge")
+    if chance >= PURGED:
+        return None
+    days = 1 + (PURGE_WITHIN - 1) * chance / PURGED  # spread evenly over the window
+    return present + timedelta(days=round(days * 24) / 24)  # on the hour
 
 
 def _chance(seed: int, prospect_id: str) -> float:

@@ -19,6 +19,7 @@ from knock_data.sandbox._lifecycle import (
     Lifecycle,
     arrival_lifecycle,
     past_steps,
+    purge_moment,
     stands_still,
     today_lifecycle,
 )
@@ -63,6 +64,7 @@ class Population:
         self._still_for_all = False
         self._encoded: dict[tuple[str, datetime], bytes] = {}
         self._created_today: list[str] | None = None
+        self._purges: dict[str, datetime] | None = None
 
     # -- answers --------------------------------------------------------------------------
 
@@ -70,6 +72,8 @@ class Population:
         """The JSON body served for ``prospect_id`` at ``moment``; ``None``: it does not exist."""
         if moment == self.present:
             return self.bodies.get(prospect_id)
+        if self.purged(prospect_id, moment):
+            return None
         if prospect_id in self._today:
             if moment > self.present and self._stands_still(prospect_id):
                 return self.bodies[prospect_id]
@@ -91,20 +95,37 @@ class Population:
         """The record as served at ``moment`` (a new dict), ``None`` before it exists."""
         life = self._known(prospect_id, before=moment)
         step = life.step_at(moment)
-        return None if step is None else life.record(step)
+        return None if step is None or self.purged(prospect_id, moment) else life.record(step)
 
     def timeline(self, prospect_id: str) -> list[tuple[datetime, str]]:
         """``[(moment, status), ...]``: the creation, then every change of status."""
         return self._known(prospect_id, before=_DAWN).timeline()
 
     def ids_at(self, moment: datetime) -> list[str]:
-        """The ids that exist at ``moment``: today's in today's order, then later arrivals."""
+        """The ids created by ``moment``: today's in today's order, then later arrivals (a
+        purged id stays listed, as it stays in an analyst's list)."""
         if moment >= self.present:
             return [*self.ids, *self.arrivals.ids_until(moment)]
         if self._created_today is None:
             self._created_today = [r["createdAt"] for r in self.records]
         cutoff = moment.isoformat(timespec="microseconds")  # same format as createdAt
         return [i for i, c in zip(self.ids, self._created_today, strict=True) if c <= cutoff]
+
+    def purges(self) -> dict[str, datetime]:
+        """When each purged prospect stops existing (see ``purge_moment``), decided once."""
+        if self._purges is None:
+            moments = {
+                pid: purge_moment(record, seed=self.seed, present=self.present)
+                for pid, record in self._today.items()
+                if record["isDeleted"]
+            }
+            self._purges = {pid: moment for pid, moment in moments.items() if moment}
+        return self._purges
+
+    def purged(self, prospect_id: str, moment: datetime) -> bool:
+        """Whether Knock has purged the prospect by ``moment`` (it then answers 404)."""
+        purge = self.purges().get(prospect_id)
+        return purge is not None and moment >= purge
 
     def lifecycle(self, prospect_id: str, *, before: datetime | None = None) -> Lifecycle | None:
         """The prospect's lifecycle (drawn on first use), ``None`` for an unknown id.

@@ -22,6 +22,8 @@ __all__ = [
     "ALLOWED_STEPS",
     "COMEBACK",
     "FLAGGED_LATER",
+    "PURGED",
+    "PURGE_WITHIN",
     "UNASSIGNED_AT_FIRST",
     "WAKE",
     "Step",
@@ -62,6 +64,8 @@ ALLOWED_STEPS: dict[str, frozenset[str]] = {
 COMEBACK = 0.04  # lost leads that write back, weeks later
 WAKE = 0.05  # quiet leads (dormant, or stopped in a walk) that change once more, months later
 FLAGGED_LATER = 0.03  # active leads of today later deleted or marked not a prospect
+PURGED = 0.3  # records deleted at the default moment that Knock purges later (then 404)
+PURGE_WITHIN = 120.0  # days after the default moment by which those purges have happened
 _CLEANED_UP = 0.2  # dormant leads that wake up only to be deleted or marked not a prospect
 _WALK_IN = 0.85  # walk-in leads recorded as visited at once
 UNASSIGNED_AT_FIRST = 0.3  # leads created without an agent, assigned at first contact

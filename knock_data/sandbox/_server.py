@@ -204,7 +204,9 @@ class SandboxServer:
     @property
     def prospect_ids(self) -> list[str]:
         """The ids that exist at :attr:`now`: today's ids in today's order, then the later
-        arrivals in creation order (so the list grows as the clock moves)."""
+        arrivals in creation order (so the list grows as the clock moves, and only ever
+        appends). An id Knock purged (:meth:`purged_at`) stays listed, as it stays in an
+        analyst's list of ids: asking for it answers "does not exist"."""
         return self._population.ids_at(self.now)
 
     @property
@@ -246,8 +248,8 @@ class SandboxServer:
     ) -> dict[str, Any] | None:
         """The whole record as served at ``moment`` (default :attr:`now`), a new dict.
 
-        ``None`` when the prospect does not exist yet at that moment; an id the sandbox never
-        has raises ``KeyError``.
+        ``None`` when the prospect does not exist yet, or no longer (:meth:`purged_at`), at
+        that moment; an id the sandbox never has raises ``KeyError``.
 
         Examples
         --------
@@ -260,6 +262,23 @@ class SandboxServer:
         """
         at = self.now if moment is None else parse_moment(moment)
         return self._population.record_at(str(prospect_id), at)
+
+    def purged_at(self, prospect_id: str | int) -> datetime | None:
+        """When Knock purges this prospect (it answers "does not exist" from then on), or
+        ``None``: a few of the records deleted at the default moment are purged within the
+        following months; no other record ever is.
+
+        Examples
+        --------
+        >>> server = SandboxServer(n_prospects=2000)
+        >>> purged = [pid for pid in server.prospect_ids if server.purged_at(pid)]
+        >>> first = purged[0]
+        >>> server.record_at(first)["isDeleted"], server.purged_at(first) > server.now
+        (True, True)
+        >>> server.record_at(first, server.purged_at(first)) is None
+        True
+        """
+        return self._population.purges().get(str(prospect_id))
 
     # -- serving ------------------------------------------------------------------------------
 

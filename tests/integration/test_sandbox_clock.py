@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
+import requests
 
 from knock_data.sandbox import ADVANCE_PATH, DEFAULT_API_KEY, SandboxServer, generate_prospects
 from tests.integration.test_sandbox import call, connect, does_not_exist
@@ -188,3 +189,17 @@ def test_a_running_clock_shows_in_the_date_headers(make_sandbox: Any) -> None:
     second = call(server, "/prospect/51316")
     assert served_moment(second) >= first + timedelta(hours=3)
     assert second.json() == server.record_at("51316", served_moment(second))
+
+
+def test_a_purged_prospect_answers_not_found_over_http() -> None:
+    with SandboxServer(n_prospects=2000) as server:
+        pid = next(p for p in server.prospect_ids if server.purged_at(p))
+        url = f"{server.url}/prospect/{pid}"
+        headers = {"x-api-key": server.api_key}
+        assert requests.get(url, headers=headers, timeout=5).status_code == 200
+        purge = server.purged_at(pid)
+        assert purge is not None
+        server.advance(purge - server.now)
+        answer = requests.get(url, headers=headers, timeout=5)
+    assert answer.status_code == 404
+    assert answer.json()["errorCode"] == "CORE_API_GET_PROSPECT_FAIL"

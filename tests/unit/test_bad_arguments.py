@@ -299,6 +299,21 @@ CASES: list[Case] = [
         ValueError,
         ["fault_kinds", "rate_limited"],
     ),
+    # history
+    ("History", lambda: loose.History(5), TypeError, ["History", "path"]),
+    ("History", lambda: loose.History(TMP, pii="hide"), ValueError, ["pii", "'keep'"]),
+    ("History", lambda: loose.History(TMP).as_of(5), TypeError, ["moment", "datetime"]),
+    ("History", lambda: loose.History(TMP).as_of("someday"), ValueError, ["moment"]),
+    ("History", lambda: loose.History(TMP).append({"a": 1}), TypeError, ["append", "list"]),
+    ("RefreshPolicy", lambda: loose.RefreshPolicy(closed="30"), TypeError, ["closed=", "days"]),
+    ("RefreshPolicy", lambda: loose.RefreshPolicy(active=-1), ValueError, ["active=", "positive"]),
+    ("RefreshPolicy", lambda: loose.RefreshPolicy().due([1]), TypeError, ["DataFrame"]),
+    (
+        "KnockClient",
+        lambda: loose.KnockClient("k", cache=False).fetch_prospects(["1"], refresh="yes"),
+        ValueError,
+        ["refresh=", "'due'"],
+    ),
 ]
 # Callables whose every argument is valid: they take any value.
 TAKES_ANYTHING = {

@@ -24,6 +24,9 @@ BELOW: dict[str, set[str]] = {
     "_schema": set(),
     "_frame": {"_schema", "_exceptions"},
     "_analysis": {"_schema", "_exceptions"},
+    # The history keeps frames (to_frame, the export's PII rules) and judges copies by the
+    # analysis layer's one definition of closed and dormant; it never fetches.
+    "_history": {"_frame", "_analysis", "_schema", "_exceptions"},
     "_charts": {"_analysis", "_schema", "_exceptions"},
     "_dashboard": {"_charts", "_analysis", "_frame", "_schema", "_exceptions"},
 }
@@ -34,6 +37,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "_inputs": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_frame": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_analysis": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
+    "_history": {"matplotlib", "ipywidgets", "requests", "requests_cache"},
     "_charts": {"ipywidgets", "requests", "requests_cache"},
     "_dashboard": {"requests", "requests_cache"},
 }

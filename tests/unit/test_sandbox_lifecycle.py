@@ -186,6 +186,10 @@ def test_only_lifecycle_fields_change_over_time(
     changed: Counter[str] = Counter()
     for record in server.records:
         now = later.record_at(record["prospectId"])
+        purge = later.purged_at(record["prospectId"])
+        if purge is not None and purge <= later.now:
+            assert now is None  # Knock purged it: it no longer exists
+            continue
         assert now is not None
         assert list(now) == list(record)
         for field in record:
@@ -248,7 +252,7 @@ def test_answers_change_after_a_week_but_mostly_stay(server: SandboxServer) -> N
     week.advance(days=7)
     before = {r["prospectId"]: r for r in server.records}
     after = {r["prospectId"]: r for r in week.records}
-    changed = [i for i in before if after[i] != before[i]]
+    changed = [i for i in before if after.get(i) != before[i]]  # or purged (gone)
     assert 0.01 < len(changed) / len(before) < 0.10
     assert len(after) > len(before)  # leads arrived
 
@@ -403,3 +407,29 @@ def test_a_sandbox_with_speed_runs_by_itself() -> None:
     while sandbox.now < start + timedelta(hours=2) and datetime.now(UTC) < deadline:
         pass
     assert sandbox.now >= start + timedelta(hours=2)
+
+
+# -- purges ----------------------------------------------------------------------------------
+
+
+def test_a_few_long_deleted_records_are_purged_in_the_months_after_the_default_moment(
+    server: SandboxServer, later: SandboxServer
+) -> None:
+    purged: dict[str, datetime] = {}
+    for record in server.records:
+        moment = server.purged_at(record["prospectId"])
+        if moment is not None:
+            purged[record["prospectId"]] = moment
+    deleted = [r["prospectId"] for r in server.records if r["isDeleted"]]
+    assert set(purged) <= set(deleted)  # only records deleted today
+    assert 0.15 < len(purged) / len(deleted) < 0.45  # a few of them
+    assert all(DEFAULT_MOMENT < m <= DEFAULT_MOMENT + timedelta(days=120) for m in purged.values())
+    pid, moment = next(iter(purged.items()))
+    assert server.record_at(pid) is not None  # the default moment is untouched
+    assert server.record_at(pid, moment - timedelta(seconds=1)) == server.record_at(pid)
+    assert server.record_at(pid, moment) is None
+    assert later.record_at(pid) is None
+    assert pid in later.prospect_ids  # still on an analyst's list
+    assert pid not in {r["prospectId"] for r in later.records}
+    again = SandboxServer()  # the same seed purges the same records at the same moments
+    assert {p: again.purged_at(p) for p in purged} == purged
