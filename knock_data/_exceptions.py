@@ -26,6 +26,10 @@ with it::
     │   └── ConnectionFailed (ConnectionError)    connection      refused, dropped, unreachable
     └── RecordError (TypeError)                   invalid_record  a record that cannot be a row
 
+Things worth knowing that are not failures (a cache file upgraded, its old copies dropped) are
+a :class:`KnockWarning`, a ``UserWarning``: ``warnings.filterwarnings("ignore",
+category=knock_data.KnockWarning)`` silences them.
+
 Each carries the prospect id, the HTTP status, Knock's own ``errorCode`` as
 ``knock_error_code``, what the server said (``errorMessage``, a gateway's ``message`` or an
 excerpt of the body) and a hint saying what to do next. None ever holds the API key.
@@ -46,6 +50,7 @@ __all__ = [
     "InvalidProspectId",
     "KnockAPIError",
     "KnockError",
+    "KnockWarning",
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
@@ -268,6 +273,11 @@ class RecordError(KnockError, TypeError):
         )
 
 
+class KnockWarning(UserWarning):
+    """Something knock-data did that the user should know about, though nothing failed: a
+    cache file from an older version upgraded (and the copies it could not keep dropped)."""
+
+
 # Shown as knock_data.X in tracebacks and reprs: the private module is not the user's address.
 for _class in (
     KnockError,
@@ -284,6 +294,7 @@ for _class in (
     Timeout,
     ConnectionFailed,
     RecordError,
+    KnockWarning,
 ):
     _class.__module__ = "knock_data"
 del _class

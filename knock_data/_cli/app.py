@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from knock_data import __version__
 from knock_data._cli.args import Commands
@@ -23,7 +25,7 @@ from knock_data._cli.fetch import add_fetch
 from knock_data._cli.history import add_history
 from knock_data._cli.sandbox import add_sandbox
 from knock_data._cli.words import in_cli_words
-from knock_data._exceptions import KnockError
+from knock_data._exceptions import KnockError, KnockWarning
 
 __all__ = ["COMMANDS", "main"]
 
@@ -59,20 +61,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
-    try:
-        status: int = args.handler(args)
-    except (KnockError, OSError) as error:
-        if args.debug:
-            traceback.print_exc()
-        said = in_cli_words(str(error), _subcommand(parser, args.command))
-        print(f"knock-data {args.command}: {said}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        if args.debug:
-            traceback.print_exc()
-        print(f"knock-data {args.command}: stopped (Ctrl-C).", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", KnockWarning)  # the command line always says them
+        warnings.showwarning = _note(args.command)  # restored on leaving the block
+        try:
+            status: int = args.handler(args)
+        except (KnockError, OSError) as error:
+            if args.debug:
+                traceback.print_exc()
+            said = in_cli_words(str(error), _subcommand(parser, args.command))
+            print(f"knock-data {args.command}: {said}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            if args.debug:
+                traceback.print_exc()
+            print(f"knock-data {args.command}: stopped (Ctrl-C).", file=sys.stderr)
+            return 130
     return status
+
+
+def _note(command: str) -> Callable[..., None]:
+    """Show a :class:`~knock_data.KnockWarning` as a line of the command's own output."""
+    default = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, KnockWarning):
+            print(f"knock-data {command}: note: {message}", file=sys.stderr)
+        else:
+            default(message, category, *args, **kwargs)
+
+    return show
 
 
 def _build_parser() -> argparse.ArgumentParser:

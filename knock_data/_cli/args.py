@@ -19,6 +19,7 @@ __all__ = [
     "moment",
     "port",
     "positive_int",
+    "printable",
     "rate",
     "seconds",
     "share",
@@ -76,6 +77,18 @@ def rate(text: str) -> float:
     if not value > 0:  # also refuses nan
         raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
     return value
+
+
+def printable(text: object) -> str:
+    r"""``text`` with every character a terminal would act on (escape sequences, line breaks,
+    invisible formatting) written as a Python escape: ``\x1b[2J`` for ESC [2J.
+
+    Examples
+    --------
+    >>> printable("12\x1b[2J")
+    '12\\x1b[2J'
+    """
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
 
 
 def moment(text: str) -> Any:

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from knock_data._cli.args import Commands, add_cache_option, moment, positive_int, rate
+from knock_data._cli.args import Commands, add_cache_option, moment, positive_int, printable, rate
 from knock_data._cli.inputs import add_input_options, describe_read, read_input
 from knock_data._cli.outputs import SUFFIXES_TEXT, output_file, write_frame
 from knock_data._fetch.config import BASE_URLS, ENV_API_KEY, ENV_BASE_URL
@@ -63,6 +63,11 @@ def add_fetch(commands: Commands) -> None:
         "--env", choices=BASE_URLS, default="prod", help="Knock environment (default: %(default)s)"
     )
     parser.add_argument("--base-url", help=f"server URL, overriding --env (${ENV_BASE_URL})")
+    parser.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        help="allow a plain http:// --base-url to another machine (the key travels unencrypted)",
+    )
     parser.add_argument(
         "--workers", type=positive_int, default=8, help="requests in flight (default: 8)"
     )
@@ -139,6 +144,7 @@ def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
     options: dict[str, Any] = {
         "env": args.env,
         "base_url": args.base_url,
+        "allow_insecure": args.allow_insecure,
         "cache": cache,
         "max_workers": args.workers,
         "rate_limit": args.rate_limit,
@@ -173,8 +179,10 @@ def _list_errors(errors: pd.DataFrame, unit: str) -> None:
     shown = errors.head(SHOWN_ERRORS)
     for row in shown.itertuples(index=False):
         message = _WHERE.sub("", str(row.message))  # the position is said once, first
+        # Ids come from the user's file: escaped, so no terminal control sequence runs.
         print(
-            f"  {unit} {row.position}: {row.prospect_id}: {row.reason}: {message}",
+            f"  {unit} {row.position}: {printable(row.prospect_id)}: {row.reason}: "
+            f"{printable(message)}",
             file=sys.stderr,
         )
     if len(errors) > len(shown):

@@ -3,7 +3,8 @@
 A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospects`):
 
 1. Ids are normalised (:mod:`.ids`); invalid ones become ``invalid_id`` errors, never sent.
-2. Every cached prospect is read in one bulk query of the cache (:mod:`.cache`); with
+2. Every cached prospect of the client's key scope is read in one bulk query of the cache
+   (:mod:`.cache`; a copy fetched with another key is never seen, :mod:`.scope`); with
    ``refresh="due"``, with its fetch time (:mod:`.copies`), and the refresh policy says
    which copies are due (:mod:`.recording`).
 3. With a history, a run is opened, and the cached copies it has not seen are recorded.
@@ -22,7 +23,7 @@ import threading
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
 
 import requests
 from requests.adapters import BaseAdapter
@@ -41,7 +42,16 @@ from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
 from knock_data._fetch.recording import Recorder, due_ids
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
-from knock_data._fetch.transport import RequestContext, build_session, mount_key_adapter
+from knock_data._fetch.transport import (
+    RequestContext,
+    build_session,
+    is_cached_session,
+    mount_key_adapter,
+    refuse_pickling,
+)
+
+if TYPE_CHECKING:
+    from knock_data._fetch.cache import ProspectCache
 
 __all__ = ["KnockClient"]
 
@@ -54,17 +64,23 @@ class KnockClient:
     Parameters
     ----------
     api_key
-        Knock API key; defaults to ``$KNOCK_API_KEY``, and for ``env="stage"`` to Knock's
-        public test key. Never stored on disk nor shown in any output.
+        Knock API key; for ``env="prod"`` defaults to ``$KNOCK_API_KEY``; ``env="stage"``
+        without a key uses Knock's public test key (never ``$KNOCK_API_KEY``). Surrounding
+        whitespace is stripped. Never stored on disk nor shown in any output.
     env
         ``"prod"`` or ``"stage"``.
     base_url
         Server to talk to, overriding ``env`` (defaults to ``$KNOCK_BASE_URL``), for example
-        the local sandbox's ``server.url``.
+        the local sandbox's ``server.url``. A URL with a user name or password is refused,
+        and so is plain ``http://`` to another machine unless ``allow_insecure``.
+    allow_insecure
+        Allow a plain ``http://`` base URL to a host other than this machine (the key would
+        travel unencrypted).
     cache
         Path of the SQLite cache file; ``None`` (the default) uses ``$KNOCK_DATA_CACHE`` or
         ``~/.cache/knock-data/http_cache.sqlite``; ``False`` turns caching off. The file is
-        created on first use, and may be shared by several processes.
+        created on first use, private to the user, and may be shared by several processes
+        and several keys: each key only ever sees the copies it fetched.
     expire_after
         ``None`` keeps cached prospects until refreshed; a :class:`~datetime.timedelta` (or
         seconds) makes them expire.
@@ -81,7 +97,9 @@ class KnockClient:
         Backoff timings, a :class:`knock_data.RetryPolicy`.
     session
         A ready :class:`requests.Session` (a ``requests_cache.CachedSession`` too) to send
-        requests with; ``cache`` and ``expire_after`` are then ignored.
+        requests with; ``cache`` and ``expire_after`` are then ignored. Several clients may
+        share one; each sends its own key, and in a CachedSession each key's copies are
+        kept apart.
     adapter
         A transport adapter for the session the client builds (for example a fake one in
         tests); by default a pooled :class:`requests.adapters.HTTPAdapter`.
@@ -97,9 +115,14 @@ class KnockClient:
     Raises
     ------
     ConfigurationError
-        When there is no key for production, ``env`` is unknown or an option is out of range.
+        When there is no key for production, the key or base URL cannot be used, ``env`` is
+        unknown or an option is out of range.
     HistoryError
         ``history`` is a file, or a folder that is not a history.
+
+    Notes
+    -----
+    A client cannot be pickled (it holds the key): build one in each process.
 
     Examples
     --------
@@ -116,6 +139,7 @@ class KnockClient:
         *,
         env: str = "prod",
         base_url: str | None = None,
+        allow_insecure: bool = False,
         cache: _CacheOption = None,
         expire_after: timedelta | float | None = None,
         max_workers: int = 8,
@@ -128,7 +152,9 @@ class KnockClient:
         history: Any = None,
         refresh_policy: Any = None,
     ) -> None:
-        self._connection = resolve_connection(api_key, env=env, base_url=base_url)
+        self._connection = resolve_connection(
+            api_key, env=env, base_url=base_url, allow_insecure=allow_insecure
+        )
         _check_types(max_workers=max_workers, rate_limit=rate_limit, timeout=timeout, cache=cache)
         if max_workers < 1:
             raise ConfigurationError(f"max_workers must be 1 or more, got {max_workers}.")
@@ -194,6 +220,9 @@ class KnockClient:
             f"max_workers={self.max_workers}, rate_limit={self.rate_limit}{history})"
         )
 
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise refuse_pickling("A KnockClient")
+
     @property
     def session(self) -> requests.Session:
         """The session requests go through, built on first use (this opens the cache)."""
@@ -213,6 +242,7 @@ class KnockClient:
                 if store is not None:
                     self.cache_path = Path(store.db_path)
                 self._fetcher = Fetcher(
+                    scope=self._key_scope(store, session),
                     session=session,
                     store=store,
                     base_url=self.base_url,
@@ -224,6 +254,22 @@ class KnockClient:
                     expire_after=self.expire_after,
                 )
             return self._fetcher
+
+    def _key_scope(self, store: ProspectCache | None, session: requests.Session) -> str | None:
+        """This key's scope in the cache in play: the client's file, or a caller's
+        requests-cache session (under its file's salt when it is knock-data's backend)."""
+        from knock_data._fetch.cache import ProspectCache
+        from knock_data._fetch.scope import FOREIGN_CACHE_SALT, key_scope
+
+        key = self._connection.api_key
+        if store is not None:
+            return store.scope_for(key)
+        if not is_cached_session(session):
+            return None  # no cache: nothing to keep apart
+        backend = session.cache  # type: ignore[attr-defined]
+        if isinstance(backend, ProspectCache):
+            return backend.scope_for(key)
+        return key_scope(key, FOREIGN_CACHE_SALT)
 
     def close(self) -> None:
         """Close the session (unless it was given) and the cache file."""
@@ -420,7 +466,7 @@ class KnockClient:
         from knock_data._fetch.cache import cache_errors
 
         with cache_errors(fetcher.store.db_path, "writing to"):
-            forget_copies(fetcher.store, self.base_url, _scope(fetcher), [prospect_id])
+            forget_copies(fetcher.store, self.base_url, fetcher.scope, [prospect_id])
 
     def _recorder(self) -> Recorder | None:
         if self.history is None:
@@ -437,7 +483,7 @@ class KnockClient:
         from knock_data._fetch.cache import cache_errors
 
         with cache_errors(fetcher.store.db_path, "reading"):
-            return cached_copies(fetcher.store, self.base_url, _scope(fetcher), ids)
+            return cached_copies(fetcher.store, self.base_url, fetcher.scope, ids)
 
     def _served_from_cache(
         self,
@@ -456,13 +502,6 @@ class KnockClient:
         if copies:
             return {pid: copy.record for pid, copy in copies.items()}
         return fetcher.lookup(ids)
-
-
-def _scope(fetcher: Fetcher) -> str | None:
-    """The key scope the fetcher's copies belong to, in a cache that keeps scopes (schema 2);
-    ``None`` in one that has none."""
-    scope = getattr(fetcher, "scope", None)
-    return scope if isinstance(scope, str) else None
 
 
 def _check_types(

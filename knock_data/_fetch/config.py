@@ -23,12 +23,14 @@ accepts the same key by default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import NoReturn, SupportsIndex
+from urllib.parse import SplitResult, urlsplit
 
 from knock_data._exceptions import ConfigurationError
 
@@ -40,6 +42,8 @@ __all__ = [
     "STAGE_TEST_KEY",
     "Connection",
     "default_cache_path",
+    "is_loopback",
+    "redact_url",
     "resolve_connection",
     "transport_settings",
 ]
@@ -62,11 +66,18 @@ _CACHE_FILE = "http_cache.sqlite"
 
 @dataclass(frozen=True)
 class Connection:
-    """Where to send requests and with which key. The key never appears in the repr."""
+    """Where to send requests and with which key. The key never appears in the repr, and a
+    connection cannot be pickled (a pickle would hold the key)."""
 
     base_url: str
     env: str
     api_key: str = field(repr=False)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise TypeError(
+            "A knock-data connection cannot be pickled: it holds the API key, which knock-data "
+            "never writes anywhere. Build the client in each process instead."
+        )
 
 
 def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -78,22 +89,32 @@ def resolve_connection(
     *,
     env: str = "prod",
     base_url: str | None = None,
+    allow_insecure: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> Connection:
     """Resolve the base URL and API key from arguments, then the environment, then defaults.
 
-    ``base_url`` (or ``$KNOCK_BASE_URL``) overrides ``env``. The key is ``api_key``, else
-    ``$KNOCK_API_KEY``, else, for ``env="stage"``, Knock's public test key.
+    ``base_url`` (or ``$KNOCK_BASE_URL``) overrides ``env``. The key is ``api_key``, else, for
+    ``env="prod"``, ``$KNOCK_API_KEY``; ``env="stage"`` without a key uses Knock's public test
+    key and never reads ``$KNOCK_API_KEY`` (a production key is not sent to stage).
+
+    The key's surrounding whitespace (a trailing newline from a file, a CR from a CRLF
+    ``.env``) is stripped.
 
     Raises
     ------
     ConfigurationError
-        For an unknown ``env``, or when no key is available for production.
+        For an unknown ``env``; when no key is available for production; for a key with a
+        control or non-ASCII character inside (the message never shows the key); for a base
+        URL holding a user name or password (shown redacted); for plain ``http://`` to a host
+        other than this machine unless ``allow_insecure``.
 
     Examples
     --------
     >>> resolve_connection(env="stage", environ={}).base_url
     'https://stage-syndication.knockrentals.com'
+    >>> resolve_connection(" key-from-a-file\\n", environ={}).api_key
+    'key-from-a-file'
     """
     values = _environ(environ)
     if env not in BASE_URLS:
@@ -101,14 +122,14 @@ def resolve_connection(
             f"Unknown env {env!r}: choose one of {sorted(BASE_URLS)}, "
             "or pass base_url= to talk to another server."
         )
-    url = base_url or values.get(ENV_BASE_URL) or BASE_URLS[env]
-    if not _is_http_url(url):
-        raise ConfigurationError(
-            f"base_url must be an http:// or https:// URL with a host name, got {url!r}.",
-            hint="For example https://syndication.knockrentals.com or the sandbox's "
-            "http://127.0.0.1:8000.",
-        )
-    key = api_key or values.get(ENV_API_KEY)
+    url = _check_base_url(base_url or values.get(ENV_BASE_URL) or BASE_URLS[env], allow_insecure)
+    if api_key is not None:
+        key, source = api_key, "api_key="
+    elif env == "prod":
+        key, source = values.get(ENV_API_KEY) or "", f"${ENV_API_KEY}"
+    else:
+        key, source = "", ""
+    key = _check_key(key, source)
     if not key and env == "stage":
         key = STAGE_TEST_KEY
     if not key:
@@ -124,13 +145,98 @@ def resolve_connection(
     return Connection(base_url=url.rstrip("/"), env=env, api_key=key)
 
 
-def _is_http_url(url: str) -> bool:
+def _check_key(key: str, source: str) -> str:
+    """The key without surrounding whitespace; refused (never echoed) if it cannot be sent."""
+    key = key.strip()
+    for position, char in enumerate(key, start=1):
+        if not char.isascii():
+            what = "a non-ASCII character"
+        elif not char.isprintable():
+            what = "a control character (a line break, a tab or another)"
+        else:
+            continue
+        raise ConfigurationError(
+            f"The API key from {source} has {what} at position {position} of "
+            f"{len(key)}, which an HTTP header cannot carry.",
+            hint="Copy the key again from Knock exactly as issued (ASCII letters, digits and "
+            "punctuation); check the file or .env it comes from. The key is not shown here.",
+        )
+    return key
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for this machine: ``localhost`` or a loopback address (127.0.0.0/8, ``::1``).
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("knock.test")
+    (True, True, False)
+    """
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced by ``***`` (for messages).
+
+    Examples
+    --------
+    >>> redact_url("https://ann:hunter2@knock.test/x")
+    'https://ann:***@knock.test/x'
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    if parts.password is None and "@" not in parts.netloc:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{user}:***@{host}" if parts.password is not None else f"{user}@{host}"
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _check_base_url(url: str, allow_insecure: bool) -> str:
+    shown = redact_url(url)
+    parts = _http_parts(url)
+    if parts is None:
+        raise ConfigurationError(
+            f"base_url must be an http:// or https:// URL with a host name, got {shown!r}.",
+            hint="For example https://syndication.knockrentals.com or the sandbox's "
+            "http://127.0.0.1:8000.",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            f"base_url must not hold a user name or password, got {shown!r}.",
+            hint="Knock's API takes its key in the x-api-key header (api_key= or "
+            f"${ENV_API_KEY}); a password in a URL would end up in logs, caches and errors. "
+            "Remove the user:password@ part.",
+        )
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            f"base_url {shown!r} is plain http:// to another machine: the API key and the "
+            "prospects would travel unencrypted.",
+            hint="Use https://, or pass allow_insecure=True (--allow-insecure on the command "
+            "line) if this is on purpose, for example a test server on your own network.",
+        )
+    return url
+
+
+def _http_parts(url: str) -> SplitResult | None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", url)
+        return None
+    if parts.scheme in ("http", "https") and parts.hostname and not re.search(r"\s", url):
+        return parts
+    return None
 
 
 def default_cache_path(environ: Mapping[str, str] | None = None) -> Path:

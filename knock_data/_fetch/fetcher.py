@@ -1,13 +1,14 @@
 """One prospect id, start to finish: send, classify, store, retry, or serve a cached copy.
 
 1. The request goes out through the session (:func:`.transport.send_get`), carrying the key,
-   the rate limiter and the batch's cancel event.
+   the rate limiter and the batch's cancel event, its URL the client's key scope.
 2. The answer is classified by the pure functions of :mod:`.responses`.
-3. A prospect that came from the network is committed to the client's cache at once.
+3. A prospect that came from the network is committed to the client's cache at once, for the
+   client's key scope; one Knock says does not exist is dropped from the cache.
 4. Transient failures are retried by :func:`.retry.with_retries`.
-5. When Knock fails for good (after the retries, or at once with a 500), a cached copy, even
-   an expired one, is served instead and counted as stale; failures about the id, the key or
-   the request itself are raised as they are.
+5. When Knock fails for good (after the retries, or at once with a 500), a cached copy of the
+   same key scope, even an expired one, is served instead and counted as stale; failures
+   about the id, the key or the request itself are raised as they are.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, SupportsIndex
 from urllib.parse import quote
 
 import requests
 
+from knock_data._exceptions import ProspectNotFound
 from knock_data._fetch.responses import (
     Answer,
     Next,
@@ -30,7 +32,13 @@ from knock_data._fetch.responses import (
     connect_failure,
 )
 from knock_data._fetch.retry import RateLimiter, RetryPolicy, with_retries
-from knock_data._fetch.transport import RequestContext, is_cached_session, send_get
+from knock_data._fetch.scope import scoped_url
+from knock_data._fetch.transport import (
+    RequestContext,
+    is_cached_session,
+    refuse_pickling,
+    send_get,
+)
 
 if TYPE_CHECKING:
     from knock_data._fetch.cache import ProspectCache
@@ -55,7 +63,11 @@ class Fetched(NamedTuple):
 
 @dataclass
 class Fetcher:
-    """Fetches one prospect at a time through a ready session (and the client's cache)."""
+    """Fetches one prospect at a time through a ready session (and the client's cache).
+
+    ``scope`` is the key scope of ``api_key`` (:mod:`.scope`) when a cache is in play, the
+    client's own ``store`` or a caller's requests-cache session; ``None`` without a cache.
+    """
 
     session: requests.Session
     store: ProspectCache | None
@@ -66,7 +78,11 @@ class Fetcher:
     policy: RetryPolicy
     limiter: RateLimiter | None = None
     expire_after: timedelta | float | None = None
+    scope: str | None = None
     _rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise refuse_pickling("A knock-data fetcher")
 
     def fetch(
         self,
@@ -87,7 +103,7 @@ class Fetcher:
         Cancelled
             ``cancel`` was set before or while this id was being fetched.
         """
-        url = f"{self.base_url}/prospect/{quote(prospect_id, safe='')}"
+        url = scoped_url(f"{self.base_url}/prospect/{quote(prospect_id, safe='')}", self.scope)
         context = RequestContext(self.api_key, self.limiter, cancel)
         force_refresh = refresh and self.store is None and is_cached_session(self.session)
 
@@ -145,17 +161,34 @@ class Fetcher:
         if getattr(response, "from_cache", False):
             return answer, True
         if answer.record is not None and self.store is not None and not response.history:
-            from knock_data._fetch.cache import cache_errors, expiration  # loads requests-cache
+            from knock_data._fetch.cache_file import cache_errors  # loads requests-cache
+            from knock_data._fetch.cache_keys import expiration
 
             with cache_errors(self.store.db_path, "writing to"):
-                self.store.store(response, expires=expiration(self.expire_after))
+                self.store.store(response, scope=self.scope, expires=expiration(self.expire_after))
+        elif isinstance(answer.error, ProspectNotFound):
+            self._forget(prospect_id, response)
         return answer, False
 
+    def _forget(self, prospect_id: str, response: requests.Response) -> None:
+        """Drop the cached copy of a prospect Knock says does not exist (deleted upstream)."""
+        if self.store is not None and self.scope is not None:
+            from knock_data._fetch.cache_file import cache_errors
+
+            with cache_errors(self.store.db_path, "writing to"):
+                self.store.forget(self.base_url, self.scope, [prospect_id])
+        elif is_cached_session(self.session):
+            # A caller's requests-cache session: its copy lives under this request's key.
+            self.session.cache.delete(requests=[response.request])  # type: ignore[attr-defined]
+
     def lookup(self, prospect_ids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
-        """The client's cache's copies of these prospects (none without that cache)."""
-        if self.store is None:
+        """The client's cache's copies of these prospects, for this client's key scope (none
+        without that cache)."""
+        if self.store is None or self.scope is None:
             return {}
-        from knock_data._fetch.cache import cache_errors
+        from knock_data._fetch.cache_file import cache_errors
 
         with cache_errors(self.store.db_path, "reading"):
-            return self.store.lookup(self.base_url, prospect_ids, include_expired=include_expired)
+            return self.store.lookup(
+                self.base_url, self.scope, prospect_ids, include_expired=include_expired
+            )

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from knock_data._exceptions import InvalidProspectId, WrongArgumentType
 from knock_data._inputs import IdList, IdTable, Origin, read_id_file
-from knock_data._inputs.cells import as_text, normalize_id
+from knock_data._inputs.cells import MAX_ID_DIGITS, as_text, normalize_id
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,7 +89,12 @@ def normalize_ids(values: Iterable[Any], *, origin: Origin | None = None) -> Nor
     for index, value in enumerate(values):
         n_values += 1
         # Fast path for the common case: clean digit strings.
-        if type(value) is str and value.isascii() and value.isdigit():
+        if (
+            type(value) is str
+            and value.isascii()
+            and value.isdigit()
+            and len(value) <= MAX_ID_DIGITS
+        ):
             key = value
         else:
             try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -244,6 +245,19 @@ def _classify(
         if status_code in RETRY_STATUSES:
             return _retry(failed, retry_after)  # 503 may say when to come back
         return Answer(Next.FALL_BACK, error=failed)
+    if 300 <= status_code < 400:
+        location = (headers or {}).get("Location")
+        where = _origin(location) if location else None
+        context["server_message"] = f"Location: {where}" if where else context["server_message"]
+        redirect = BadResponse(
+            f"Knock answered HTTP {status_code} (a redirect) for prospect {prospect_id}; "
+            "knock-data follows no redirect, so nothing from another address is stored as a "
+            "prospect.",
+            hint=f"Check base_url ({base_url}): it should be Knock's API itself, not an "
+            "address that forwards to it.",
+            **context,
+        )
+        return Answer(Next.FALL_BACK, error=redirect)
     unexpected = BadResponse(
         f"Unexpected HTTP {status_code} for prospect {prospect_id}.",
         hint=f"Check that base_url ({base_url}) is Knock's syndication API.",
@@ -343,6 +357,18 @@ def _fail(error: KnockError) -> Answer:
 
 def _retry(error: KnockError, retry_after: str | None = None) -> Answer:
     return Answer(Next.RETRY, error=error, retry_after=retry_after)
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of a URL, without any user name, password, path or query."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.hostname}{f':{port}' if port else ''}"
 
 
 def _excerpt(content: bytes, limit: int = 200) -> str:

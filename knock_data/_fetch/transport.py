@@ -3,7 +3,10 @@
 The API key is added by :class:`KeyAdapter`, mounted for the base URL *below* any cache
 layer: a cache (requests-cache's or knock-data's) only ever sees requests without it, and a
 response or a requests error keeps the request without it, so it cannot reach a cache file,
-an exception or a repr.
+an exception or a repr. The adapter also takes the key scope off the URL (the query parameter
+that keeps tenants apart in a cache, see :mod:`.scope`): Knock never sees it. Redirects are
+never followed (a 3xx is an answer to classify), so no body from another address is ever
+taken for a prospect. Nothing here can be pickled: a pickle would hold the key.
 
 What a request needs on the way (its key, the rate limiter, its batch's cancel event) travels
 on the request itself as a :class:`RequestContext`, set by :func:`send_get` and taken off by
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn, SupportsIndex
 
 import requests
 from requests.adapters import BaseAdapter, HTTPAdapter
@@ -24,6 +27,7 @@ from requests.adapters import BaseAdapter, HTTPAdapter
 import knock_data
 from knock_data._fetch.config import transport_settings
 from knock_data._fetch.retry import Cancelled, RateLimiter
+from knock_data._fetch.scope import unscoped_url
 
 __all__ = [
     "USER_AGENT",
@@ -32,6 +36,7 @@ __all__ = [
     "build_session",
     "is_cached_session",
     "mount_key_adapter",
+    "refuse_pickling",
     "send_get",
 ]
 
@@ -41,16 +46,28 @@ USER_AGENT = f"knock-data/{knock_data.__version__} (+https://github.com/knock-da
 _CONTEXT = "_knock_context"  # attribute of a PreparedRequest on its way to the adapter
 
 
+def refuse_pickling(what: str) -> TypeError:
+    """The error for pickling an object that holds the API key."""
+    return TypeError(
+        f"{what} cannot be pickled: it holds the API key, which knock-data never writes "
+        "anywhere. Build a KnockClient in each process instead (for example inside the "
+        "function a process pool runs)."
+    )
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """What one request brings to the adapter: its key, rate limiter and cancel event.
 
-    The key is never shown in the repr.
+    The key is never shown in the repr, and the context cannot be pickled.
     """
 
     api_key: str = field(repr=False)
     limiter: RateLimiter | None = None
     cancel: threading.Event | None = None
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise refuse_pickling("A knock-data request context")
 
 
 class KeyAdapter(BaseAdapter):
@@ -73,6 +90,7 @@ class KeyAdapter(BaseAdapter):
         if context.limiter is not None:
             context.limiter.acquire(context.cancel)
         keyed = request.copy()
+        keyed.url, _ = unscoped_url(request.url or "")
         keyed.headers["x-api-key"] = context.api_key
         try:
             response = self.inner.send(keyed, **kwargs)
@@ -84,6 +102,9 @@ class KeyAdapter(BaseAdapter):
 
     def close(self) -> None:
         self.inner.close()
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> NoReturn:
+        raise refuse_pickling("A session with knock-data's key adapter")
 
     def __repr__(self) -> str:
         return f"<KeyAdapter around {self.inner!r}>"
@@ -139,14 +160,15 @@ def send_get(
 
     The same steps as :meth:`requests.Session.request` (prepare, merge the environment's
     settings, send), so a caller's own session, a ``requests_cache.CachedSession`` included,
-    behaves as with ``session.get``. ``force_refresh`` is passed only to a CachedSession.
+    behaves as with ``session.get``, except that redirects are not followed: a 3xx comes back
+    as it is. ``force_refresh`` is passed only to a CachedSession.
     """
     request = session.prepare_request(requests.Request("GET", url))
     vars(request)[_CONTEXT] = context
     settings = session.merge_environment_settings(request.url, {}, None, None, None)
     extra: dict[str, Any] = {"force_refresh": True} if force_refresh else {}
     try:
-        return session.send(request, timeout=timeout, allow_redirects=True, **settings, **extra)
+        return session.send(request, timeout=timeout, allow_redirects=False, **settings, **extra)
     finally:
         vars(request).pop(_CONTEXT, None)  # a cache hit never reached the adapter
 

@@ -24,7 +24,13 @@ import numpy as np
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._frame.export import _check_frame, _target, apply_pii
+from knock_data._frame.export import (
+    _check_frame,
+    _open_target,
+    _refuse_link,
+    _target,
+    apply_pii,
+)
 from knock_data._schema import is_missing
 
 __all__ = ["MAX_ROWS", "export_excel", "sheet_name"]
@@ -87,7 +93,7 @@ def export_excel(
     ------
     knock_data.ConfigurationError
         openpyxl is not installed, ``pii`` is not a choice, a frame has more rows than a
-        sheet holds, or a text is longer than a cell holds.
+        sheet holds, a text is longer than a cell holds, or ``path`` is a symbolic link.
 
     Notes
     -----
@@ -127,11 +133,14 @@ def export_excel(
     out = _target(path)
     sheets = _sheets(frame_or_dict_of_frames, out)
     frames = {name: apply_pii(_with_index(frame), pii) for name, frame in sheets.items()}
+    if out.is_symlink():  # refused before any work; _open_target refuses it for good
+        raise _refuse_link(out)
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for name, frame in frames.items():
         _write_sheet(workbook.create_sheet(sheet_name(name, used)), frame, name)
-    workbook.save(out)
+    with _open_target(out) as handle:  # never through a symbolic link
+        workbook.save(handle)
     return out
 
 

@@ -6,27 +6,57 @@ personal-data columns are ``PII_COLUMNS`` (the schema module).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
 
-__all__ = ["DATETIME_CHOICES", "PII_CHOICES", "apply_pii", "export_csv", "to_parquet"]
+__all__ = [
+    "DATETIME_CHOICES",
+    "INVISIBLE_RANGES",
+    "PII_CHOICES",
+    "apply_pii",
+    "export_csv",
+    "to_parquet",
+]
 
 #: The accepted values of ``export_csv``'s ``datetimes`` option.
 DATETIME_CHOICES: tuple[str, ...] = ("iso", "spreadsheet")
 
 _STRING = pd.StringDtype("pyarrow")
 
+#: Characters that show nothing: controls (NUL included, which LibreOffice skips), spaces of
+#: every width, line and paragraph separators, and Unicode's default-ignorable characters
+#: (zero-width spaces and joiners, direction marks, the BOM, variation selectors, tags), as
+#: ranges of code points. A formula trigger after any run of them still starts a formula.
+INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x20), (0x7F, 0xA0), (0xAD, 0xAD), (0x34F, 0x34F), (0x61C, 0x61C),
+    (0x115F, 0x1160), (0x1680, 0x1680), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2000, 0x200F),
+    (0x2028, 0x202F), (0x205F, 0x206F), (0x3000, 0x3000), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+
+
+def _class_char(code: int) -> str:
+    # \xHH means the code point U+00HH to both RE2 (pyarrow) and Python's re; others literal.
+    return f"\\x{code:02x}" if code <= 0xFF else chr(code)
+
+
+_INVISIBLE = "".join(
+    _class_char(a) if a == b else f"{_class_char(a)}-{_class_char(b)}" for a, b in INVISIBLE_RANGES
+)
 # A cell a spreadsheet would run as a formula: a tab or CR first, or one of = + - @ (or their
-# full-width forms) after nothing but whitespace. Valid for both RE2 (pyarrow) and Python re.
+# full-width forms) after nothing but invisible characters. Valid for RE2 and Python re alike.
 _TRIGGERS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
-_FORMULA = "^[\\t\\r]|^[\\t\\n\\v\\f\\r ]*[" + _TRIGGERS + "]"
+_FORMULA = "^[\\t\\r]|^[" + _INVISIBLE + "]*[" + _TRIGGERS + "]"
 # ... unless it is a plain, possibly signed, number (an E.164 phone): digits run nothing.
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _NEUTRALISER = "'"
@@ -64,8 +94,9 @@ def export_csv(
     Raises
     ------
     knock_data.ConfigurationError
-        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, or ``datetimes`` not one
-        of ``"iso"``, ``"spreadsheet"``.
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, ``datetimes`` not one of
+        ``"iso"``, ``"spreadsheet"``, or ``path`` is a symbolic link (an export is never
+        written through one).
 
     Notes
     -----
@@ -96,8 +127,10 @@ def export_csv(
       own names into web forms, and a spreadsheet runs a cell that begins with ``=``, ``+``,
       ``-``, ``@``, a tab or a carriage return as a formula. Such a text cell (and a header) is
       written with a leading apostrophe: ``=HYPERLINK(...)`` becomes ``'=HYPERLINK(...)``, which
-      Excel and LibreOffice show as text. Leading spaces or line breaks before one of those
-      characters, and their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), count too.
+      Excel and LibreOffice show as text. So is a cell where one of those characters, or its
+      full-width form (U+FF1D, U+FF0B, U+FF0D, U+FF20), comes after any run of invisible
+      characters: controls (``"\\x00=1+1"``: LibreOffice skips the NUL and runs the rest),
+      spaces of any width, line breaks, zero-width and other format characters.
     - **A plain number is left alone**, even with a sign: an E.164 phone such as
       ``+10551234567`` holds nothing but digits, so no spreadsheet can run anything from it, and
       it stays exactly ``+10551234567`` in the file and for ``read_csv``. Opened in a spreadsheet
@@ -143,9 +176,10 @@ def export_csv(
         )
     frame = apply_pii(_check_frame(df, "export_csv"), pii)
     out = _target(path)
-    _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
-        out, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
-    )
+    with _open_target(out) as handle:
+        _spreadsheet_safe(frame, spreadsheet_dates=datetimes == "spreadsheet").to_csv(
+            handle, index=False, encoding="utf-8-sig", lineterminator="\r\n", na_rep=""
+        )
     return out
 
 
@@ -174,7 +208,8 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     Raises
     ------
     knock_data.ConfigurationError
-        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``.
+        ``pii`` is not one of ``"keep"``, ``"mask"``, ``"drop"``, or ``path`` is a symbolic
+        link (an export is never written through one).
 
     Examples
     --------
@@ -189,7 +224,8 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str], *, pii: str = "ke
     """
     frame = apply_pii(_check_frame(df, "to_parquet"), pii)
     out = _target(path)
-    frame.to_parquet(out, index=False, engine="pyarrow")
+    with _open_target(out) as handle:
+        frame.to_parquet(handle, index=False, engine="pyarrow")
     return out
 
 
@@ -209,6 +245,29 @@ def _target(path: str | os.PathLike[str]) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     return out
+
+
+def _open_target(out: Path) -> BinaryIO:
+    """Open ``out`` for writing, never through a symbolic link: someone who can put a link
+    where the export goes must not make knock-data overwrite the file it points to."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    if not hasattr(os, "O_NOFOLLOW") and out.is_symlink():  # pragma: no cover - Windows
+        raise _refuse_link(out)
+    try:
+        descriptor = os.open(out, flags, 0o666)
+    except OSError as error:
+        if error.errno == errno.ELOOP or out.is_symlink():
+            raise _refuse_link(out) from None
+        raise
+    return os.fdopen(descriptor, "wb")
+
+
+def _refuse_link(out: Path) -> ConfigurationError:
+    return ConfigurationError(
+        f"{out} is a symbolic link: knock-data does not write an export through a link, so "
+        "that no file elsewhere is overwritten.",
+        hint="Choose another file name, or remove the link first.",
+    )
 
 
 def apply_pii(df: pd.DataFrame, pii: str) -> pd.DataFrame:

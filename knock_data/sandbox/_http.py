@@ -30,13 +30,17 @@ from knock_data.sandbox._population import encode
 if TYPE_CHECKING:  # pragma: no cover
     from knock_data.sandbox._server import SandboxServer
 
-__all__ = ["ADVANCE_PATH", "FAULT_KINDS"]
+__all__ = ["ADVANCE_PATH", "FAULT_KINDS", "READ_TIMEOUT"]
 
 #: What a faulty response can be, chosen at random among these.
 FAULT_KINDS = ("rate_limited", "bad_gateway", "unavailable", "truncated", "dropped")
 
 #: The admin endpoint that moves a running sandbox's clock: ``POST`` with ``?days=N``.
 ADVANCE_PATH = "/_sandbox/advance"
+#: Seconds a connection may stay silent (a half-sent request, an idle keep-alive) before the
+#: sandbox hangs up, so that no client can hold a thread for long.
+READ_TIMEOUT = 10.0
+_MAX_BODY = 1 << 20  # bytes of request body read (and thrown away) at most
 
 _NUMBER = re.compile(r"[0-9]+")
 _PATH = re.compile(r"/prospect/(?P<id>[^/]*)")
@@ -63,6 +67,7 @@ _REASONS = {
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+    timeout = READ_TIMEOUT  # on every read of the socket: see StreamRequestHandler.setup
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -102,11 +107,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         sandbox = self.server.sandbox
         path = urlsplit(self.path).path
-        sandbox._count(path)
+        match = _PATH.fullmatch(path)
+        sandbox._count(path, prospect_id=unquote(match["id"]) if match else None)
         if sandbox.latency > 0:
             time.sleep(sandbox.latency)
         moment = sandbox.now  # one reading per request: the body and its Date header agree
-        match = _PATH.fullmatch(path)
         if match is None:
             if path == ADVANCE_PATH:
                 self._reply(405, _NOT_ALLOWED, [("Allow", "POST")], moment=moment)
@@ -140,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sandbox = self.server.sandbox
         sandbox._count(ADVANCE_PATH)
-        self._discard_body()
+        if not self._discard_body():
+            return
         if self.headers.get("x-api-key") != sandbox.api_key:
             self._reply(403, _FORBIDDEN)
             return
@@ -162,16 +168,26 @@ class _Handler(BaseHTTPRequestHandler):
     def _refuse(self) -> None:
         path = urlsplit(self.path).path
         self.server.sandbox._count(path)
-        self._discard_body()
+        if not self._discard_body():
+            return
         allow = "POST" if path == ADVANCE_PATH else "GET, HEAD"
         self._reply(405, _NOT_ALLOWED, [("Allow", allow)])
 
     do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _refuse
 
-    def _discard_body(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+    def _discard_body(self) -> bool:
+        """Read the request's body and drop it; False (after a 400 and a hang-up) when its
+        ``Content-Length`` is not a length, or more than is worth reading."""
+        text = self.headers.get("Content-Length", "0").strip()
+        length = int(text) if text.isascii() and text.isdigit() else -1
+        if not 0 <= length <= _MAX_BODY:
+            # What follows on the connection cannot be told from the body: hang up.
+            self.close_connection = True
+            self._reply(400, _json({"message": "Bad Request: invalid Content-Length"}))
+            return False
         if length:
             self.rfile.read(length)
+        return True
 
     def _fault(self, sandbox: SandboxServer, body: bytes | None, moment: datetime) -> None:
         kind = sandbox._fault_kind()

@@ -35,6 +35,11 @@ __all__ = ["ADVANCE_PATH", "DEFAULT_API_KEY", "FAULT_KINDS", "SandboxServer"]
 
 #: The public stage test key from the API document.
 DEFAULT_API_KEY = STAGE_TEST_KEY
+#: Distinct paths counted one by one besides today's prospects; the rest share one counter,
+#: so that requests for random paths cannot grow the counts without bound.
+MAX_OTHER_PATHS = 10_000
+#: Where requests for paths past that bound are counted.
+OTHER_PATHS = "(other paths)"
 
 
 class SandboxServer:
@@ -76,8 +81,10 @@ class SandboxServer:
         default, moves only with :meth:`advance`.
 
     ``latency``, ``fault_rate`` and ``fault_kinds`` may be changed while the server runs.
-    :attr:`requests` counts the requests received per path, :attr:`records` holds the
-    prospects as served at :attr:`now`.
+    :attr:`requests` counts the requests received per path (today's prospects each, and up
+    to :data:`MAX_OTHER_PATHS` other paths; the rest under :data:`OTHER_PATHS`),
+    :attr:`records` holds the prospects as served at :attr:`now`. A connection silent for
+    10 seconds (a half-sent request, an idle keep-alive) is closed.
 
     Examples
     --------
@@ -339,9 +346,13 @@ class SandboxServer:
         )
 
     # -- used by the handler ---------------------------------------------------------
-    def _count(self, path: str) -> None:
+    def _count(self, path: str, *, prospect_id: str | None = None) -> None:
+        """Count a request: per path for today's prospects, and for up to
+        :data:`MAX_OTHER_PATHS` other paths; past that under :data:`OTHER_PATHS`."""
+        known = prospect_id is not None and prospect_id in self._population.bodies
         with self._lock:
-            self.requests[path] += 1
+            room = len(self.requests) < len(self._population.bodies) + MAX_OTHER_PATHS
+            self.requests[path if known or room or path in self.requests else OTHER_PATHS] += 1
 
     def _http_date(self, moment: datetime) -> str:
         cached = self._date  # one tuple, replaced whole: safe to read from any thread

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knock_data._fetch.cache import cache_info
+from knock_data._fetch.cache_info import cache_info
 from tests.integration import cache_stress
 
 pytestmark = pytest.mark.integration

@@ -6,10 +6,12 @@ import re
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from knock_data import KnockClient
 from knock_data._cli import main
 from knock_data.sandbox import SandboxServer
 
@@ -46,10 +48,11 @@ def test_fetch_writes_prospects_and_errors(
     assert status == 0
     info = capsys.readouterr().out
     assert "Prospects: 25" in info
-    assert f"{sandbox.url}: 25" in info
+    assert re.search(rf"{re.escape(sandbox.url)}, key [0-9a-f]{{8}}: 25\n", info)
 
-    assert main(["cache", "clear", "--cache", str(tmp_path / "c.sqlite")]) == 0
-    assert "Cleared 25 cached responses" in capsys.readouterr().out
+    # The copies of the key that fetched them (the stage test key, as fetch --env stage).
+    assert main(["cache", "clear", "--env", "stage", "--cache", str(tmp_path / "c.sqlite")]) == 0
+    assert re.match(r"Cleared 25 cached copies of key [0-9a-f]{8} from ", capsys.readouterr().out)
     main(["cache", "info", "--cache", str(tmp_path / "c.sqlite")])
     assert "Prospects: 0" in capsys.readouterr().out
 
@@ -90,6 +93,105 @@ def test_cache_commands_on_a_corrupt_file_say_what_to_do(
     assert "not a database" in err
     assert "delete the file" in err
     assert junk.read_bytes() == b"not a database " * 100
+
+
+# --- secrets and hostile input on the command line ----------------------------------------
+
+
+def test_ids_from_the_file_are_escaped_on_the_terminal(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # C0 controls make a file binary (refused whole); what a text file can still carry: C1
+    # controls (U+009B is CSI to a terminal), direction overrides, zero-width characters.
+    ids_file = tmp_path / "ids.txt"
+    hostile = ["12\u202e34", "\x9b2J\x9b31mred", "\u200b\u2066x"]
+    ids_file.write_text("\n".join([sandbox.prospect_ids[0], *hostile]), encoding="utf-8")
+    assert main(_fetch_args(sandbox, tmp_path, ids_file)) == 1
+    err = capsys.readouterr().err
+    assert not any(char in err for char in "\u202e\x9b\u200b\u2066")
+    assert "12\\u202e34" in err  # still readable, as escapes
+    assert "\\x9b2J\\x9b31mred" in err
+    assert err.count(": invalid_id: ") == 3
+
+
+@pytest.mark.parametrize("key", ["abc\ndef-SECRET", "abc\x1bdef-SECRET", "clé-SECRET"])
+def test_a_bad_key_is_a_message_without_the_key_not_a_traceback(
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+) -> None:
+    monkeypatch.setenv("KNOCK_API_KEY", key)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(sandbox.prospect_ids[0])
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--base-url", sandbox.url]
+    assert main([*args, "--no-cache"]) == 1
+    err = capsys.readouterr().err
+    assert "knock-data fetch: The API key from $KNOCK_API_KEY has " in err
+    assert "SECRET" not in err
+    assert "Traceback" not in err
+
+
+def test_a_key_with_a_trailing_newline_just_works(
+    make_sandbox: Any,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = make_sandbox(n_prospects=5, api_key="from-a-file-SECRET")
+    monkeypatch.setenv("KNOCK_API_KEY", "from-a-file-SECRET\r\n")  # a CRLF .env
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(server.prospect_ids))
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--base-url", server.url]
+    assert main([*args, "--no-cache", "--no-progress"]) == 0
+    assert "5 records" in capsys.readouterr().err
+
+
+def test_plain_http_elsewhere_needs_allow_insecure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knock_data._fetch.client as client_module
+
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("5\n")
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--no-cache", "--no-progress"]
+    args += ["--base-url", "http://knock.test", "--env", "stage"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "plain http:// to another machine" in err
+    assert "--allow-insecure" in err
+    built: list[KnockClient] = []
+
+    class Recording(KnockClient):
+        """Built as the command line builds it; fetches nothing (no host outside this one)."""
+
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            super().__init__(*a, **kw)
+            built.append(self)
+
+        def fetch_prospects(self, ids: Any, **kwargs: Any) -> Any:
+            return KnockClient("k", base_url="http://127.0.0.1:9", cache=False).fetch_prospects(
+                [], progress=False
+            )
+
+    monkeypatch.setattr(client_module, "KnockClient", Recording)
+    assert main([*args, "--allow-insecure"]) == 0
+    assert [c.base_url for c in built] == ["http://knock.test"]
+
+
+def test_upgrading_an_old_cache_file_is_a_note_on_stderr(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.test_cache import _v1_file
+
+    _v1_file(tmp_path / "c.sqlite", ["1", "2"])
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(sandbox.prospect_ids[0])
+    assert main(_fetch_args(sandbox, tmp_path, ids_file)) == 0
+    err = capsys.readouterr().err
+    assert "knock-data fetch: note: Upgraded the cache file" in err
+    assert "2 cached copies were dropped" in err
 
 
 # -- files by suffix, messages in the command line's words ---------------------------------

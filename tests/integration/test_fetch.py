@@ -15,7 +15,7 @@ import pytest
 import requests_cache
 
 from knock_data import AuthenticationError, KnockClient, RetryPolicy
-from knock_data._fetch.cache import cache_info
+from knock_data._fetch.cache_info import cache_info
 from knock_data.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration

@@ -423,6 +423,72 @@ def test_requests_are_counted_per_path(make_sandbox: Any) -> None:
     assert server.request_count == 5
 
 
+def _raw(server: SandboxServer, data: bytes, *, timeout: float = 10) -> bytes:
+    """Send ``data`` on a socket of its own and read until the sandbox hangs up."""
+    parts = urlsplit(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", " ", "99999999999"])
+def test_a_bad_content_length_is_400_and_hung_up_on(make_sandbox: Any, length: str) -> None:
+    server = make_sandbox(n_prospects=5)
+    start = time.monotonic()
+    answer = _raw(
+        server,
+        f"POST /prospect/51316 HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode(),
+    )
+    assert time.monotonic() - start < 5  # answered, not waiting for a body that never comes
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"Connection: close" in head
+    assert "Content-Length" in json.loads(body)["message"]
+    assert call(server, "/prospect/51316").status == 200  # and the sandbox carries on
+
+
+def test_a_half_sent_request_is_hung_up_on_after_the_read_timeout(
+    make_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knock_data.sandbox import _http
+
+    monkeypatch.setattr(_http._Handler, "timeout", 0.5)
+    server = make_sandbox(n_prospects=5)
+    start = time.monotonic()
+    answer = _raw(server, b"GET /prospect/51316 HTTP/1.1\r\nHost: x\r\n")  # no blank line
+    waited = time.monotonic() - start
+    assert answer == b""  # nothing to answer: the request never ended
+    assert 0.4 <= waited < 5
+    assert _http._Handler.timeout == 0.5
+    monkeypatch.undo()
+    assert _http._Handler.timeout == _http.READ_TIMEOUT == 10.0
+
+
+def test_the_per_path_counts_stay_bounded(
+    make_sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from knock_data.sandbox import _server
+
+    monkeypatch.setattr(_server, "MAX_OTHER_PATHS", 20)
+    server = make_sandbox(n_prospects=30)
+    conn = connect(server)
+    try:
+        for pid in server.prospect_ids:
+            call(server, f"/prospect/{pid}", conn=conn)
+        for n in range(200):
+            call(server, f"/random-{n}", conn=conn)
+            call(server, f"/prospect/{900_000 + n}", conn=conn)
+    finally:
+        conn.close()
+    assert len(server.requests) == 30 + 20 + 1
+    assert all(server.requests[f"/prospect/{pid}"] == 1 for pid in server.prospect_ids)
+    assert server.requests[_server.OTHER_PATHS] == 400 - 20
+    assert server.request_count == 30 + 400
+
+
 # -- faults -------------------------------------------------------------------------------
 
 

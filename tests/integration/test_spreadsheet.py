@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from knock_data import export_csv, export_excel, to_frame
+from knock_data._frame.export import INVISIBLE_RANGES
 from knock_data.sandbox import EXAMPLE_PROSPECT
 
 pytestmark = pytest.mark.spreadsheet
@@ -114,6 +115,30 @@ def test_unneutralised_cells_would_be_formulas(tmp_path: Path) -> None:
     """The control: the same cells written naively do become formulas in Calc."""
     csv = tmp_path / "naive.csv"
     csv.write_text("name\r\n=1+2\r\n", encoding="utf-8-sig")
+    sheet = convert(csv, tmp_path).active
+    assert sheet["A2"].data_type == "f"
+
+
+def test_no_invisible_leader_lets_a_formula_through(tmp_path: Path) -> None:
+    # The first and last character of every range the guard looks past, before each trigger.
+    leaders = sorted({chr(code) for pair in INVISIBLE_RANGES for code in pair})
+    cells = [lead + trigger for lead in leaders for trigger in ("=1+1", "+1+1", "-1+1", "@SUM(1)")]
+    cells += ["\x00\x00 \u200b=1+1", "\ufeff\u2028=1+1"]
+    frame = to_frame([example(prospectId=str(i), firstName=cell) for i, cell in enumerate(cells)])
+    csv = export_csv(frame, tmp_path / "leaders.csv")
+    sheet = convert(csv, tmp_path).active
+    formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    column = [cell.value for cell in sheet[1]].index("first_name")
+    shown = [row[column].value for row in sheet.iter_rows(min_row=2)]
+    assert len(shown) == len(cells)
+    assert all(str(value).startswith("'") for value in shown)
+
+
+def test_a_nul_before_a_formula_is_run_by_calc_when_not_neutralised(tmp_path: Path) -> None:
+    """The control: LibreOffice skips a leading NUL and runs what follows."""
+    csv = tmp_path / "naive.csv"
+    csv.write_bytes(b"name\r\n\x00=1+1\r\n")
     sheet = convert(csv, tmp_path).active
     assert sheet["A2"].data_type == "f"
 

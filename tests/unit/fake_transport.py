@@ -16,7 +16,7 @@ from urllib3 import HTTPResponse
 
 from knock_data import KnockClient, RetryPolicy
 
-BASE = "http://knock.test"
+BASE = "https://knock.test"
 KEY = "unit-test-SECRET-key"
 FAST = RetryPolicy(backoff=0.001, max_backoff=0.002, max_retry_after=0.01)
 NOT_FOUND = {"errorCode": "CORE_API_GET_PROSPECT_FAIL", "errorMessage": "Prospect_id 9 missing"}
@@ -35,7 +35,12 @@ class FakeAdapter(BaseAdapter):
         self.replies = replies
         self.calls: dict[str, int] = defaultdict(int)
         self.headers_seen: list[dict[str, str]] = []
+        self.urls_seen: list[str] = []
         self._lock = threading.Lock()
+
+    def reply_for(self, request: requests.PreparedRequest, pid: str, attempt: int) -> Reply:
+        """The scripted reply (a subclass may look at the request too)."""
+        return self.replies(pid, attempt)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         pid = (request.url or "").rsplit("/", 1)[-1]
@@ -43,7 +48,8 @@ class FakeAdapter(BaseAdapter):
             attempt = self.calls[pid]
             self.calls[pid] += 1
             self.headers_seen.append(dict(request.headers))
-        reply = self.replies(pid, attempt)
+            self.urls_seen.append(request.url or "")
+        reply = self.reply_for(request, pid, attempt)
         if isinstance(reply, Exception):
             raise reply
         status, body, headers = reply

@@ -162,7 +162,8 @@ def test_the_cache_knows_when_each_copy_was_fetched(tmp_path: Path) -> None:
     client.fetch_prospects(["1"], progress=False)
     store = client._open().store
     assert store is not None
-    copies = cached_copies(store, BASE, None, ["1", "2"])
+    assert cached_copies(store, BASE, None, ["1"]) == {}  # no key scope: no copy of anyone's
+    copies = cached_copies(store, BASE, client._open().scope, ["1", "2"])
     assert list(copies) == ["1"]
     assert copies["1"].fetched_at == datetime(2021, 11, 2, tzinfo=UTC)
     assert copies["1"].record == record("1")

@@ -27,14 +27,14 @@ def test_prod_without_key_says_how_to_set_one_or_try_the_sandbox() -> None:
 
 
 def test_key_and_base_url_from_the_environment() -> None:
-    conn = resolve_connection(environ={"KNOCK_API_KEY": "k1", "KNOCK_BASE_URL": "http://h:1/"})
-    assert (conn.api_key, conn.base_url, conn.env) == ("k1", "http://h:1", "prod")
+    conn = resolve_connection(environ={"KNOCK_API_KEY": "k1", "KNOCK_BASE_URL": "https://h:1/"})
+    assert (conn.api_key, conn.base_url, conn.env) == ("k1", "https://h:1", "prod")
     assert "k1" not in repr(conn)
 
 
 def test_arguments_win_over_the_environment() -> None:
-    conn = resolve_connection("k2", base_url="http://a", environ={"KNOCK_API_KEY": "k1"})
-    assert (conn.api_key, conn.base_url) == ("k2", "http://a")
+    conn = resolve_connection("k2", base_url="https://a", environ={"KNOCK_API_KEY": "k1"})
+    assert (conn.api_key, conn.base_url) == ("k2", "https://a")
 
 
 def test_stage_defaults_to_the_public_test_key() -> None:

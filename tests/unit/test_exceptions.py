@@ -9,7 +9,11 @@ import pytest
 import knock_data
 from knock_data import _exceptions
 
-ERRORS = [getattr(knock_data, name) for name in _exceptions.__all__]
+ERRORS = [
+    error
+    for error in (getattr(knock_data, name) for name in _exceptions.__all__)
+    if issubclass(error, knock_data.KnockError)
+]
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda e: e.__name__)

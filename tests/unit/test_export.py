@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import pytest
 
 import knock_data as kd
 from knock_data import ConfigurationError, export_csv, to_frame, to_parquet
+from knock_data._frame.export import INVISIBLE_RANGES
 from knock_data._schema import COLUMNS, PII_COLUMNS
 from knock_data.sandbox import EXAMPLE_PROSPECT, generate_prospects
 from tests.parquet_read import PANDAS_2, read_parquet
@@ -40,6 +42,11 @@ BENIGN = [
     "1-2",
     "",
 ]
+
+
+def invisible_characters() -> list[str]:
+    """Every character the guard looks past: controls, spaces, zero-width and format ones."""
+    return [chr(code) for start, end in INVISIBLE_RANGES for code in range(start, end + 1)]
 
 
 def example(**changes: Any) -> dict[str, Any]:
@@ -313,3 +320,56 @@ def test_parquet_mask_and_drop(tmp_path: Path, frame: pd.DataFrame) -> None:
 def test_public_names() -> None:
     assert kd.export_csv is export_csv
     assert kd.to_parquet is to_parquet
+
+
+# --- the whole family of invisible leaders, and symbolic links ----------------------------
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_a_trigger_after_any_run_of_invisible_characters_is_neutralised(
+    tmp_path: Path, storage: Literal["pyarrow", "python"]
+) -> None:
+    # "\x00=1+1" got through once, and LibreOffice runs it: skips the NUL, sees a formula.
+    leaders = invisible_characters()
+    assert {"\x00", "\u200b", "\ufeff", "\u2028", "\U000e0001"} <= set(leaders)
+    assert len(leaders) > 4000  # every range, every code point (the tags too)
+    cells = [lead + trigger + "1+1" for lead in leaders for trigger in "=+-@\uff1d"]
+    cells += [lead * 3 + "\u200b =SUM(1)" for lead in leaders[:200]]  # runs, mixed
+    frame = pd.DataFrame({"note": cells}).astype(pd.StringDtype(storage))
+    out = export_csv(frame, tmp_path / "family.csv")
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        written = [row[0] for row in csv.reader(handle)][1:]
+    assert len(written) == len(cells)
+    unguarded = [cell for cell in written if not cell.startswith("'")]
+    assert unguarded == []
+    assert written == ["'" + cell for cell in cells]  # the rest kept exactly
+
+
+def test_visible_text_before_a_trigger_is_left_alone(tmp_path: Path) -> None:
+    cells = ["x\u200b=1", "Ann=Bob", "a\x00=1", "1-2", "+10551234567", "\u00e9=1"]
+    out = export_csv(pd.DataFrame({"note": cells}), tmp_path / "ok.csv")
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        assert [row[0] for row in csv.reader(handle)][1:] == cells
+
+
+@pytest.mark.parametrize(
+    "write", [export_csv, to_parquet, kd.export_excel], ids=["csv", "parquet", "excel"]
+)
+def test_an_export_never_writes_through_a_symbolic_link(
+    tmp_path: Path, frame: pd.DataFrame, write: Any
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    link = tmp_path / "export.out"
+    link.symlink_to(victim)
+    with pytest.raises(ConfigurationError, match="symbolic link") as info:
+        write(frame, link)
+    assert str(link) in str(info.value)
+    assert victim.read_text() == "keep me"
+    dangling = tmp_path / "dangling.out"
+    dangling.symlink_to(tmp_path / "nowhere" / "new.txt")
+    with pytest.raises(ConfigurationError, match="symbolic link"):
+        write(frame, dangling)
+    assert not (tmp_path / "nowhere").exists()
+    write(frame, tmp_path / "plain.out")  # a plain path, existing or not, is written
+    write(frame, tmp_path / "plain.out")

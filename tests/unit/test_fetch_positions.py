@@ -97,7 +97,7 @@ def test_a_dead_server_stops_the_batch_after_its_first_requests(
     attempts = sum(adapter.calls.values())
     assert DEAD_SERVER_REQUESTS <= attempts < DEAD_SERVER_REQUESTS + 40  # not 400 ids x 6
     message = str(info.value)
-    assert "Cannot connect to http://knock.test: the first" in message
+    assert "Cannot connect to https://knock.test: the first" in message
     assert why in message
     assert "Is the server running" in message
 

@@ -41,6 +41,39 @@ def test_normalize_id_refuses_blanks_saying_so(value: object) -> None:
     assert info.value.prospect_id == ""
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        10**19,
+        "1" * 20,
+        "0" * 19 + "1",
+        "12345678901234567890.0",
+        1e19,
+        10**5000,  # too long for str(): Python refuses to write it out
+        -(10**5000),
+    ],
+    ids=["int-20", "text-20", "zeros-20", "float-text-20", "float-1e19", "int-5001", "neg-5001"],
+)
+def test_an_id_of_more_than_19_digits_is_refused_locally(value: object) -> None:
+    with pytest.raises(InvalidProspectId, match="not a valid prospect id") as info:
+        normalize_id(value)
+    assert "at most 19" in str(info.value) or (isinstance(value, int) and value < 0)
+    assert len(info.value.prospect_id or "") < 40  # never the whole of a huge value
+
+
+def test_the_longest_id_is_19_digits() -> None:
+    assert normalize_id("9" * 19) == "9" * 19
+    assert normalize_id(10**19 - 1) == "9" * 19
+
+
+def test_a_huge_int_is_an_invalid_id_and_the_batch_goes_on() -> None:
+    result = normalize_ids([1, 10**5000, "2", "3" * 30])
+    assert result.ids == ["1", "2"]
+    assert [position for position, _ in result.invalid] == [1, 3]
+    assert all(error.code == "invalid_id" for _, error in result.invalid)
+    assert "about 5,001 digits" in result.invalid[0][1].message
+
+
 def test_normalize_ids_dedups_in_order_and_keeps_invalid_positions() -> None:
     result = normalize_ids([5, "3", " 5 ", 3.0, "x", "7", None])
     assert result.ids == ["5", "3", "7"]

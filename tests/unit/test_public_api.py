@@ -35,6 +35,7 @@ EXPECTED = [
     "KnockAPIError",
     "KnockClient",
     "KnockError",
+    "KnockWarning",
     "ProspectNotFound",
     "RateLimited",
     "RecordError",
