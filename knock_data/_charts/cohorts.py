@@ -13,7 +13,7 @@ from matplotlib.colors import PowerNorm
 from knock_data._analysis import period_name
 from knock_data._analysis.cohorts import cohort_conversion, recorded_stages, window_days
 from knock_data._charts._args import checks_frame_and_ax
-from knock_data._charts._bars import new_axes, no_data
+from knock_data._charts._bars import footnote, new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
 from knock_data._charts._text import chart_title, percent, plural
 from knock_data._charts.labels import capitalised, value_label
@@ -171,14 +171,5 @@ def plot_cohorts(
             "so nothing is known of their first days."
         )
     if notes:
-        ax.annotate(
-            "\n".join(notes),
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(0, -8),
-            textcoords="offset points",
-            fontsize=7.5,
-            color="#636363",
-            va="top",
-        )
+        footnote(ax, "\n".join(notes), below=8)
     return ax

@@ -23,7 +23,7 @@ from knock_data._analysis.movement import (
     waterfall,
 )
 from knock_data._charts._args import checks_frame_and_ax
-from knock_data._charts._bars import new_axes, no_data
+from knock_data._charts._bars import footnote, new_axes, no_data
 from knock_data._charts._heatmap import labelled_heatmap
 from knock_data._charts._text import chart_title, percent, plural, short_label
 from knock_data._charts.labels import capitalised, value_label
@@ -160,16 +160,7 @@ def plot_transitions(
     ax.set_xlabel(f"At {moment_text(table.attrs['end'])}")
     note = _unconfirmed_note(table.attrs)
     if note:
-        ax.annotate(
-            note,
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(0, -58),
-            textcoords="offset points",
-            fontsize=7.5,
-            color="#636363",
-            va="top",
-        )
+        footnote(ax, note, below=58)
     return ax
 
 
@@ -257,14 +248,5 @@ def plot_waterfall(
     ax.spines[["top", "right"]].set_visible(False)
     note = _unconfirmed_note(table.attrs)
     if note:
-        ax.annotate(
-            note,
-            xy=(0, 0),
-            xycoords="axes fraction",
-            xytext=(0, -48),
-            textcoords="offset points",
-            fontsize=7.5,
-            color="#636363",
-            va="top",
-        )
+        footnote(ax, note, below=48)
     return ax

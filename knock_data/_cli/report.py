@@ -51,8 +51,6 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     >>> [p.name for p in write_charts(df, tempfile.mkdtemp())][:2]
     ['status.png', 'sources.png']
     """
-    import matplotlib.pyplot as plt
-
     from knock_data._charts import CHARTS
 
     out = Path(out_dir)
@@ -60,12 +58,7 @@ def write_charts(df: pd.DataFrame, out_dir: str | Path, *, dpi: int = 120) -> li
     paths = []
     for chart in CHARTS:
         ax: Any = chart.plot(df)  # on a new pyplot figure: ax.figure is a Figure
-        path = out / f"{chart.name}.png"
-        try:
-            ax.figure.savefig(path, dpi=dpi)
-        finally:
-            plt.close(ax.figure)
-        paths.append(path)
+        paths.append(_saved(ax, out / f"{chart.name}.png", dpi))
     return paths
 
 
@@ -90,8 +83,6 @@ def write_movement_charts(
         ``transitions.png``, ``waterfall.png``, ``cohorts.png``, ``time_to_stage.png`` and
         ``aging.png`` in ``out_dir``.
     """
-    import matplotlib.pyplot as plt
-
     from knock_data._analysis.movement import stage_dates
     from knock_data._charts import MOVEMENT_CHARTS, draw_movement
 
@@ -103,10 +94,16 @@ def write_movement_charts(
         ax: Any = draw_movement(
             chart, versions=versions, start=start, end=end, frame=frame, dates=dates
         )
-        path = out / f"{chart.name}.png"
-        try:
-            ax.figure.savefig(path, dpi=dpi)
-        finally:
-            plt.close(ax.figure)
-        paths.append(path)
+        paths.append(_saved(ax, out / f"{chart.name}.png", dpi))
     return paths
+
+
+def _saved(ax: Any, path: Path, dpi: int) -> Path:
+    """Write the chart's figure to ``path`` and close it, whatever happens."""
+    import matplotlib.pyplot as plt
+
+    try:
+        ax.figure.savefig(path, dpi=dpi)
+    finally:
+        plt.close(ax.figure)
+    return path
