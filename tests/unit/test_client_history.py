@@ -108,7 +108,7 @@ def test_refresh_due_fetches_only_what_the_policy_finds_due(tmp_path: Path) -> N
     knock = Knock(
         {
             "1": record("1"),  # active
-            "2": record("2", status="lost"),  # closed
+            "2": record("2", status="lost", updatedAt="2021-05-01T00:00:00+00:00"),  # closed
             "3": record("3", updatedAt="2021-05-01T00:00:00+00:00"),  # dormant
         }
     )
@@ -147,7 +147,7 @@ def test_refresh_takes_false_true_or_due(tmp_path: Path, bad: Any) -> None:
 
 
 def test_a_custom_policy_is_used(tmp_path: Path) -> None:
-    knock = Knock({"1": record("1", status="lost")})
+    knock = Knock({"1": record("1", status="lost", updatedAt="2021-05-01T00:00:00+00:00")})
     eager = kd.RefreshPolicy(closed=1)
     client, adapter = client_for(tmp_path, knock, refresh_policy=eager)
     assert client.refresh_policy is eager
