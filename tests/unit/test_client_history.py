@@ -199,10 +199,7 @@ def test_a_history_that_is_not_one_fails_when_the_client_is_made(tmp_path: Path)
 def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_methods() -> None:
     from types import SimpleNamespace
 
-    from knock_data._fetch.copies import forget_copies
-
     when = datetime(2021, 11, 2, tzinfo=UTC)
-    forgotten: list[tuple[str, str | None, list[str]]] = []
 
     class ScopedCache:  # the interface of the cache file's schema 2
         def fetched(self, base_url: str, scope: str, ids: list[str]) -> dict[str, Any]:
@@ -210,14 +207,8 @@ def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_meth
             copy = SimpleNamespace(record=record("1"), fetched_at=when, expires=None)
             return {"1": copy} if "1" in ids else {}
 
-        def forget(self, base_url: str, scope: str | None, ids: list[str]) -> int:
-            forgotten.append((base_url, scope, ids))
-            return len(ids)
-
     store: Any = ScopedCache()
     copies = cached_copies(store, BASE, "0123abcd", ["1", "2"])
     assert {pid: (c.fetched_at, c.record) for pid, c in copies.items()} == {
         "1": (when, record("1"))
     }
-    forget_copies(store, BASE, "0123abcd", ["1"])
-    assert forgotten == [(BASE, "0123abcd", ["1"])]
