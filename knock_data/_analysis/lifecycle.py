@@ -151,9 +151,9 @@ def is_dormant(
         return pd.Series(
             _dormant_rows(data, moment, quiet_for, "is_dormant"), index=data.index, name="dormant"
         )
-    moment = _moment(now, "now")
+    at = _moment(now, "now")
     record = _record(data, "is_dormant")
-    return not _record_closed(record) and _record_quiet(record, moment, quiet_for)
+    return not _record_closed(record) and _record_quiet(record, at, quiet_for)
 
 
 @overload
@@ -214,11 +214,11 @@ def lifecycle_state(
         codes = np.where(closed, 2, np.where(dormant, 1, 0)).astype(np.int8)
         states = pd.Categorical.from_codes(codes, categories=pd.Index(LIFECYCLE_STATES))
         return pd.Series(states, index=data.index, name="lifecycle_state")
-    moment = _moment(now, "now")
+    at = _moment(now, "now")
     record = _record(data, "lifecycle_state")
     if _record_closed(record):
         return "closed"
-    return "dormant" if _record_quiet(record, moment, quiet_for) else "active"
+    return "dormant" if _record_quiet(record, at, quiet_for) else "active"
 
 
 # -- frames ---------------------------------------------------------------------------------

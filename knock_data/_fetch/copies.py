@@ -41,4 +41,3 @@ def cached_copies(
         for pid, value in store.fetched(base_url, scope, list(prospect_ids)).items()
         if value.expires is None or value.expires > now
     }
-

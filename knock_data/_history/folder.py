@@ -88,7 +88,20 @@ class Chunk:
 
 
 class Folder:
-    """The files of one history folder (nothing is created until the first write)."""
+    """The files of one history folder (nothing is created until the first write).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Folder(Path(tempfile.mkdtemp()) / "history")
+    >>> folder.manifest() is None                       # no history there yet
+    True
+    >>> manifest = folder.create(pii="keep")
+    >>> folder.claim("syndication-prospect-TEST-KEY", manifest)   # the first key owns it
+    >>> sorted(p.name for p in folder.path.iterdir())
+    ['_knock_data_history.json', '_knock_data_owner.json']
+    >>> import shutil; shutil.rmtree(folder.path.parent)
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path

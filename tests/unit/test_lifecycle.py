@@ -215,8 +215,7 @@ def test_each_row_at_its_own_moment_is_each_record_at_that_moment(
     # Such as each copy of a cache at its fetch time, or each observation of a history.
     moments = pd.Series(
         pd.Timestamp(NOW) - pd.to_timedelta(range(len(frame)), unit="D"), index=frame.index
-    )
-    moments.iloc[7] = pd.NaT  # a missing moment: nobody can tell, so not dormant
+    ).where(frame.index != frame.index[7])  # a missing moment: nobody can tell, not dormant
     state = kd.lifecycle_state(frame, now=moments)
     dormant = kd.is_dormant(frame, now=moments)
     at_own = [

@@ -64,7 +64,7 @@ def test_a_quiet_copy_stays_fresh_for_a_share_of_its_quiet_time() -> None:
             {"status": "lost", "updated_at": None, "created_at": None},  # no dates: closed=
         ]
     )
-    days = policy.intervals(frame, now=NOW) / pd.Timedelta(days=1)
+    days = policy.intervals(frame, now=NOW).dt.total_seconds() / 86400
     assert days.tolist() == [9.25, 20.5, 28, 1, 4.75, 21, 21]
 
 

@@ -259,7 +259,9 @@ def test_a_dormant_lead_wakes_months_after_its_last_change_as_any_quiet_lead(
     for prospect_id in dormant:
         future = [m for m, _ in server.timeline(prospect_id) if m > DEFAULT_MOMENT]
         if future:
-            last = datetime.fromisoformat(server.record_at(prospect_id)["updatedAt"])
+            today = server.record_at(prospect_id)
+            assert today is not None
+            last = datetime.fromisoformat(today["updatedAt"])
             gaps.append((future[0] - last) / timedelta(days=1))
     assert len(gaps) > 20  # some do wake up (a few percent of 2,800)
     assert len(gaps) < 0.05 * len(dormant)
