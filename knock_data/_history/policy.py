@@ -59,9 +59,9 @@ class RefreshPolicy:
     fetched is always due.
 
     The defaults were tuned on twelve weekly refreshes of 20,000 sandbox prospects
-    (``python -m bench refresh``): an eighth of the quiet time sends a lead that went quiet
-    five weeks ago back every week and one quiet for half a year every four weeks, and
-    intervals of whole weeks fall on a weekly refresh exactly.
+    (``python -m bench refresh``): on weekly refreshes, an eighth of the quiet time fetches
+    a lead that went quiet five weeks ago every week and one quiet for half a year every
+    fourth week, and a longest interval of whole weeks falls on a refresh exactly.
 
     Parameters
     ----------
