@@ -36,7 +36,7 @@ from knock_data._exceptions import (
 )
 from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
-from knock_data._fetch.copies import Copy, cached_copies, forget_copies
+from knock_data._fetch.copies import Copy, cached_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
 from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
 from knock_data._fetch.recording import Recorder, due_ids
@@ -437,9 +437,7 @@ class KnockClient:
                 def settled(pid: str, fetched: Fetched | None, error: KnockError | None) -> None:
                     if recorder is not None:
                         recorder.settled(pid, fetched, error)
-                    previous = copies.get(pid)
-                    if previous is not None and isinstance(error, ProspectNotFound):
-                        self._forget(fetcher, pid)
+                    previous = copies.get(pid)  # (the fetcher forgot it if Knock said gone)
                     if previous is not None and fetched is not None and fetched.source == "network":
                         counts.refreshed += 1
                         counts.unchanged += fetched.record == previous.record
@@ -458,15 +456,6 @@ class KnockClient:
                 recorder.close()
         batch.records.update(cached)  # in place: no second dict of every record
         return fetch_result(normalized, batch.records, batch.failures, counts)
-
-    def _forget(self, fetcher: Fetcher, prospect_id: str) -> None:
-        """Knock says a cached prospect no longer exists: the cache forgets its copy."""
-        if fetcher.store is None:
-            return
-        from knock_data._fetch.cache import cache_errors
-
-        with cache_errors(fetcher.store.db_path, "writing to"):
-            forget_copies(fetcher.store, self.base_url, fetcher.scope, [prospect_id])
 
     def _recorder(self) -> Recorder | None:
         if self.history is None:

@@ -108,7 +108,7 @@ def test_refresh_due_fetches_only_what_the_policy_finds_due(tmp_path: Path) -> N
     knock = Knock(
         {
             "1": record("1"),  # active
-            "2": record("2", status="lost"),  # closed
+            "2": record("2", status="lost", updatedAt="2021-05-01T00:00:00+00:00"),  # closed
             "3": record("3", updatedAt="2021-05-01T00:00:00+00:00"),  # dormant
         }
     )
@@ -147,7 +147,7 @@ def test_refresh_takes_false_true_or_due(tmp_path: Path, bad: Any) -> None:
 
 
 def test_a_custom_policy_is_used(tmp_path: Path) -> None:
-    knock = Knock({"1": record("1", status="lost")})
+    knock = Knock({"1": record("1", status="lost", updatedAt="2021-05-01T00:00:00+00:00")})
     eager = kd.RefreshPolicy(closed=1)
     client, adapter = client_for(tmp_path, knock, refresh_policy=eager)
     assert client.refresh_policy is eager
@@ -199,10 +199,7 @@ def test_a_history_that_is_not_one_fails_when_the_client_is_made(tmp_path: Path)
 def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_methods() -> None:
     from types import SimpleNamespace
 
-    from knock_data._fetch.copies import forget_copies
-
     when = datetime(2021, 11, 2, tzinfo=UTC)
-    forgotten: list[tuple[str, str | None, list[str]]] = []
 
     class ScopedCache:  # the interface of the cache file's schema 2
         def fetched(self, base_url: str, scope: str, ids: list[str]) -> dict[str, Any]:
@@ -210,14 +207,8 @@ def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_meth
             copy = SimpleNamespace(record=record("1"), fetched_at=when, expires=None)
             return {"1": copy} if "1" in ids else {}
 
-        def forget(self, base_url: str, scope: str | None, ids: list[str]) -> int:
-            forgotten.append((base_url, scope, ids))
-            return len(ids)
-
     store: Any = ScopedCache()
     copies = cached_copies(store, BASE, "0123abcd", ["1", "2"])
     assert {pid: (c.fetched_at, c.record) for pid, c in copies.items()} == {
         "1": (when, record("1"))
     }
-    forget_copies(store, BASE, "0123abcd", ["1"])
-    assert forgotten == [(BASE, "0123abcd", ["1"])]
