@@ -144,14 +144,17 @@ def _within_reached(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """From a stage-dates frame: reached within the window, decidable, and straddling rows,
     by the rule :func:`knock_data.cohort_conversion` uses."""
-    missing = [c for c in (f"{stage}_after", f"{stage}_by") if c not in data.columns]
-    if missing:
+    by_column, after_column = f"{stage}_by", f"{stage}_after"
+    if by_column not in data.columns:
         known = [c.removesuffix("_by") for c in map(str, data.columns) if c.endswith("_by")]
         raise ConfigurationError(
-            f"{what}: within= needs {' and '.join(map(repr, missing))} columns (when the "
-            f"prospect was first seen at {stage!r} or later); the frame has stages "
-            f"{known or 'none'}.",
+            f"{what}: within= needs a {by_column!r} column (when the prospect was first seen "
+            f"at {stage!r} or later); the frame has stages {known or 'none'}.",
             hint="Pass the stage_dates(versions) frame, and a stage it has.",
+        )
+    if after_column not in data.columns:  # no lower bounds: each change is at its upper one
+        data = data.assign(
+            **{after_column: pd.Series(pd.NaT, index=data.index, dtype="datetime64[us, UTC]")}
         )
     deadline, watched = window_end(data, window / pd.Timedelta(days=1), what)
     hit, undecided, straddling = reached_by_deadline(data, stage, deadline, watched, what)

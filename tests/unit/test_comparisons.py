@@ -246,7 +246,7 @@ def test_within_judges_leads_created_before_the_history_began_as_cohort_conversi
     [
         (lambda f: f, {"within": -1}, "within must be a number of days >= 0"),
         (lambda f: f, {"within": "30"}, "within must be a number of days"),
-        (lambda f: f, {"within": 30, "stage": "toured"}, "needs 'toured_after' and 'toured_by'"),
+        (lambda f: f, {"within": 30, "stage": "toured"}, "needs a 'toured_by' column"),
         (lambda f: f, {"within": 30, "stages": {"a": ["new"]}}, "stages= maps statuses"),
         (lambda f: f.drop(columns="last_observed_at"), {"within": 30}, "'last_observed_at'"),
     ],
