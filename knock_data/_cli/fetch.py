@@ -163,15 +163,21 @@ def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
 
 
 def _only_the_key_is_missing(args: argparse.Namespace) -> bool:
-    """Whether the options would do with a key: then the key is what the client lacked."""
+    """Whether the options find no key but would do with one: then the key is what the
+    client lacked (and not, say, the --history folder)."""
     from knock_data._exceptions import ConfigurationError
     from knock_data._fetch.config import resolve_connection
 
+    where = {"env": args.env, "base_url": args.base_url, "allow_insecure": args.allow_insecure}
     try:
-        resolve_connection("any key", env=args.env, base_url=args.base_url)
+        resolve_connection(None, **where)
     except ConfigurationError:
-        return False
-    return True
+        try:
+            resolve_connection("any key", **where)
+        except ConfigurationError:
+            return False
+        return True
+    return False
 
 
 def _list_errors(errors: pd.DataFrame, unit: str) -> None:
