@@ -325,7 +325,8 @@ def test_without_a_key_a_bad_history_is_said_as_it_is_not_as_a_missing_key(
     assert main([*args, "--base-url", "http://127.0.0.1:9", "--history", str(ids_file)]) == 1
     err = _err(capsys)
     assert "No API key" not in err
-    assert "ids.txt" in err and "not a history folder" in err
+    assert "ids.txt" in err
+    assert "not a history folder" in err
 
 
 def test_the_error_list_is_capped_and_duplicates_are_counted(
