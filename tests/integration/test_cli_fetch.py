@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from knock_data import KnockClient
+from knock_data import History, KnockClient
 from knock_data._cli import main
 from knock_data.sandbox import SandboxServer
 
@@ -365,3 +365,35 @@ def test_a_dead_server_fails_fast_naming_the_url(
     assert "the connection was refused" in err
     assert f"Is the server running, and is --base-url {url} right?" in err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_pii_reaches_a_new_history_and_an_existing_one_keeps_its_rule(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(sandbox.prospect_ids[:20]) + "\n")
+    history = tmp_path / "h"
+    args = [*_fetch_args(sandbox, tmp_path, ids_file), "--history", str(history)]
+    assert main([*args, "--pii", "drop"]) == 0
+    assert History(history).pii == "drop"
+    emails = [r["email"] for r in sandbox.records if r.get("email")]
+    stored = b"".join(p.read_bytes() for p in history.rglob("*.parquet"))
+    assert emails
+    assert not any(email.encode() in stored for email in emails)
+    capsys.readouterr()
+    assert main([*args, "--pii", "mask", "--refresh", "all"]) == 1
+    err = _err(capsys)
+    assert "--pii drop" in err
+    assert "pii=" not in err
+    assert main([*args, "--refresh", "all"]) == 0  # without --pii: the folder's own rule
+    assert main([*args, "--no-cache"]) == 2
+    assert "--history needs the cache" in capsys.readouterr().err
+
+
+def test_history_info_on_a_folder_that_does_not_exist_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["history", "info", str(tmp_path / "nowhere")]) == 1
+    err = _err(capsys)
+    assert f"There is no history folder at {tmp_path / 'nowhere'}" in err
+    assert "--history DIR" in err

@@ -232,3 +232,11 @@ def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_meth
     assert {pid: (c.fetched_at, c.record) for pid, c in copies.items()} == {
         "1": (when, record("1"))
     }
+
+
+def test_a_history_without_a_cache_is_refused_as_it_could_lose_observations(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(kd.ConfigurationError, match="history= needs the cache"):
+        kd.KnockClient(KEY, base_url=BASE, cache=False, history=tmp_path / "h")
+    assert not (tmp_path / "h").exists()
