@@ -199,12 +199,16 @@ def test_only_lifecycle_fields_change_over_time(
     assert set(changed) == moving  # every one of them does change for some prospects
 
 
-def test_unknown_ids_are_a_key_error_and_not_yet_created_is_none(server: SandboxServer) -> None:
+def test_unknown_ids_are_prospect_not_found_and_not_yet_created_is_none(
+    server: SandboxServer,
+) -> None:
     for unknown in ["0", "051316", "abc", "99999999999999"]:
-        with pytest.raises(KeyError, match="no sandbox prospect"):
-            server.timeline(unknown)
-        with pytest.raises(KeyError, match="no sandbox prospect"):
-            server.record_at(unknown)
+        for method in (server.timeline, server.record_at, server.purged_at):
+            with pytest.raises(kd.ProspectNotFound, match="No sandbox prospect has the id") as info:
+                method(unknown)
+            assert isinstance(info.value, KeyError)  # as before: callers catching it keep working
+            assert info.value.prospect_id == unknown
+            assert "server.prospect_ids" in str(info.value)
     assert server.record_at("51316", "2019-01-01") is None
 
 
