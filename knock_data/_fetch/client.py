@@ -107,7 +107,9 @@ class KnockClient:
         A :class:`knock_data.History` (or the path of its folder) to record into: every
         prospect fetched from Knock, at the answer's ``Date``, and every "does not exist"
         for an id the history has seen before. Cache hits are not recorded. The history
-        belongs to the first key that records into it; another key is refused.
+        belongs to the first key that records into it; another key is refused. It needs
+        the cache (not ``cache=False``), from which a run recovers what an interrupted one
+        fetched but had not written yet.
     refresh_policy
         A :class:`knock_data.RefreshPolicy`: which cached copies ``refresh="due"`` fetches
         again (default ``RefreshPolicy()``).
@@ -165,6 +167,13 @@ class KnockClient:
         if session is not None and adapter is not None:
             raise ConfigurationError(
                 "Pass session= or adapter=, not both: mount the adapter on your session."
+            )
+        if history is not None and cache is False and session is None:
+            raise ConfigurationError(
+                "history= needs the cache: a run interrupted by Ctrl-C, a crash or kill -9 "
+                "leaves its last observations unwritten, and the next run recovers them from "
+                "the cache's copies. Without a cache they would be lost.",
+                hint="Leave cache= out (the default cache file) or pass cache=<path>.",
             )
         self.retry = retry or RetryPolicy()
         if max_retries is not None:

@@ -183,6 +183,27 @@ def test_copies_the_history_missed_are_recovered_once(tmp_path: Path) -> None:
     assert set(observed["observed_at"]) == {pd.Timestamp("2021-11-02", tz="UTC")}
 
 
+def test_recovered_copies_are_a_run_of_their_own_and_the_run_keeps_its_own_day(
+    tmp_path: Path,
+) -> None:
+    knock = Knock({"1": record("1"), "2": record("2"), "3": record("3")})
+    plain = kd.KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST,
+                           adapter=FakeAdapter(knock))  # fmt: skip
+    plain.fetch_prospects(["1"], progress=False)  # cached on Nov 2, before the history
+    knock.date = "Wed, 03 Nov 2021 09:00:00 GMT"
+    plain.fetch_prospects(["3"], progress=False)  # and one on Nov 3
+    knock.date = NOV_9
+    client, _ = client_for(tmp_path, knock)
+    client.fetch_prospects(["1", "2", "3"], progress=False)  # "2" is fetched on Nov 9
+    days = sorted(p.parent.name for p in (tmp_path / "h").glob("observed_date=*/*.parquet"))
+    assert days == [f"observed_date=2021-11-0{day}" for day in (2, 3, 9)]
+    observed = kd.History(tmp_path / "h").observations().set_index("prospect_id")
+    assert observed.loc["2", "observed_at"] == pd.Timestamp("2021-11-09", tz="UTC")
+    runs = {pid: str(observed.loc[pid, "run_id"]) for pid in ("1", "2")}
+    assert runs["1"] != runs["2"]
+    assert runs["2"].startswith("20211109")
+
+
 def test_the_repr_names_the_history(tmp_path: Path) -> None:
     client, _ = client_for(tmp_path, Knock({}))
     assert f"history={str(tmp_path / 'h')!r}" in repr(client)
@@ -212,3 +233,11 @@ def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_meth
     assert {pid: (c.fetched_at, c.record) for pid, c in copies.items()} == {
         "1": (when, record("1"))
     }
+
+
+def test_a_history_without_a_cache_is_refused_as_it_could_lose_observations(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(kd.ConfigurationError, match="history= needs the cache"):
+        kd.KnockClient(KEY, base_url=BASE, cache=False, history=tmp_path / "h")
+    assert not (tmp_path / "h").exists()
