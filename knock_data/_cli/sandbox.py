@@ -210,9 +210,12 @@ def _ids_to_fetch(server: SandboxServer, seed: int) -> Iterator[tuple[Path, str]
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write("prospect_id\n" + "".join(f"{pid}\n" for pid in ids))
-        yield path, (
-            f"this sandbox's {len(ids):,} ids at its start, in a file removed when it stops: "
-            f"the sample ids fit only --prospects {_SAMPLE_PROSPECTS} --seed {DEFAULT_SEED}"
+        yield (
+            path,
+            (
+                f"this sandbox's {len(ids):,} ids at its start, in a file removed when it stops: "
+                f"the sample ids fit only --prospects {_SAMPLE_PROSPECTS} --seed {DEFAULT_SEED}"
+            ),
         )
     finally:
         path.unlink(missing_ok=True)

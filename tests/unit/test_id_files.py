@@ -247,7 +247,7 @@ def test_a_column_that_is_not_there_lists_the_real_header_below_a_title_block(
 ) -> None:
     sheets = {"Summary": [["Month", "Leads"], ["2021-09", 52]], "Leads": TITLE_BLOCK}
     path = _xlsx(tmp_path / "leads.xlsx", sheets)
-    with pytest.raises(ConfigurationError, match="No sheet of leads.xlsx has a column") as info:
+    with pytest.raises(ConfigurationError, match=r"No sheet of leads\.xlsx has a column") as info:
         read_ids(path, column="Prospect Idd")
     message = str(info.value)
     assert "'Leads' has the columns ['Name', 'Prospect ID', 'Budget'] (row 4)" in message
