@@ -5,7 +5,8 @@
 - for leads arriving in the twelve weeks after it, followed through their whole lives: the
   share that tour and lease, and the median days from creation to first contact, to a tour
   and to a signed lease;
-- the same medians for today's leads, whose past is derived from their records.
+- the same medians for today's leads, whose past is derived from their records, and how
+  many of the office's steps in that derived past fall in office hours.
 
 Usage: ``python scripts/sandbox_figures.py``
 """
@@ -80,6 +81,33 @@ def main() -> None:
         f"{statistics.median(past['tour']):.1f} days to a tour, "
         f"{statistics.median(past['lease']):.1f} days to a lease."
     )
+    derived, inside = office_hours(today)
+    print(
+        f"  The office's derived steps before each record's last change: {inside:,} of "
+        f"{derived:,} ({inside / derived:.1%}) in office hours."
+    )
+
+
+def office_hours(server: SandboxServer) -> tuple[int, int]:
+    """How many of the office's steps in today's derived pasts (between each record's
+    ``createdAt`` and ``updatedAt``, both the record's own) fall in office hours."""
+    import random
+
+    from knock_data.sandbox._data import build_communities
+    from knock_data.sandbox._rules import _BY_THE_OFFICE, _OFFICE_HOURS
+
+    zones = {c.community_id: c.zone for c in build_communities(random.Random(server.seed))}
+    derived = inside = 0
+    for record in server.records:
+        updated = datetime.fromisoformat(record["updatedAt"])
+        for moment, status in server.timeline(record["prospectId"], until=updated)[1:]:
+            if moment == updated or status not in _BY_THE_OFFICE:
+                continue
+            local = moment.astimezone(zones[record["communityId"]])
+            hours = _OFFICE_HOURS.get(local.weekday())
+            derived += 1
+            inside += bool(hours and hours[0] <= local.hour < hours[1])
+    return derived, inside
 
 
 if __name__ == "__main__":

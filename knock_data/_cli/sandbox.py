@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shlex
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from knock_data._cli.args import Commands, port, positive_int, seconds, share
 from knock_data._cli.inputs import sample_ids
+
+if TYPE_CHECKING:
+    from knock_data.sandbox import SandboxServer
 
 __all__ = ["add_sandbox"]
 
@@ -20,6 +27,7 @@ __all__ = ["add_sandbox"]
 # -- knock-data sandbox -------------------------------------------------------------------
 
 _SANDBOX_PORT = 8000
+_SAMPLE_PROSPECTS = 5000  # the sandbox the packaged sample ids were drawn from
 
 
 def add_sandbox(commands: Commands) -> None:
@@ -140,10 +148,17 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    try:
+        with _ids_to_fetch(server, args.seed) as (ids_file, about):
+            fetch = ["knock-data", "fetch", str(ids_file), "-o", "prospects.csv", "--env", "stage"]
+            recipe = shlex.join([*fetch, "--base-url", server.url])
+            return _serve(server, args, recipe, about)
+    finally:
+        server.stop()  # also when the ids file cannot be written (stopping twice is harmless)
+
+
+def _serve(server: SandboxServer, args: argparse.Namespace, recipe: str, about: str) -> int:
     url, key = server.url, server.api_key
-    with sample_ids() as sample:
-        fetch = ["knock-data", "fetch", str(sample), "-o", "prospects.csv", "--env", "stage"]
-        recipe = shlex.join([*fetch, "--base-url", url])
     lines = [
         f"Knock sandbox: {args.prospects:,} synthetic prospects (seed {args.seed})",
         f"  URL:      {url}",
@@ -153,6 +168,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         + (f", running at {args.speed:g} days per minute" if args.speed else ""),
         f"  Advance:  curl -X POST -H 'x-api-key: {key}' '{url}/_sandbox/advance?days=7'",
         f"  Fetch:    {recipe}",
+        f"            ({about})",
         "            (--env stage sends Knock's public test key, which the sandbox accepts)",
     ]
     if args.latency or args.fault_rate:
@@ -169,6 +185,40 @@ def _run_sandbox(args: argparse.Namespace) -> int:
             server.stop()
     print(f"Sandbox stopped after {server.request_count:,} requests.", flush=True)
     return 0
+
+
+@contextlib.contextmanager
+def _ids_to_fetch(server: SandboxServer, seed: int) -> Iterator[tuple[Path, str]]:
+    """An ids file that fits this sandbox, and what it holds, for the banner's recipe.
+
+    The packaged sample is ids of the default sandbox (5,000 prospects of the default seed),
+    with the untidy cells of a real export: it fits only that sandbox at or after its default
+    moment (every id then exists, bar those meant not to). Any other sandbox gets its own ids,
+    the ones that exist at its start, in a temporary file removed when it stops: the sample
+    would be mostly ids it does not have.
+    """
+    from knock_data.sandbox._data import DEFAULT_SEED
+
+    ids = server.prospect_ids
+    default = server.n_prospects == _SAMPLE_PROSPECTS and seed == DEFAULT_SEED
+    if default and len(ids) >= server.n_prospects:  # not before the default moment
+        with sample_ids() as sample:
+            yield sample, "the sample ids: an export of this sandbox's ids, a few cells not ids"
+        return
+    handle, name = tempfile.mkstemp(prefix="knock-sandbox-ids-", suffix=".csv")
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write("prospect_id\n" + "".join(f"{pid}\n" for pid in ids))
+        yield (
+            path,
+            (
+                f"this sandbox's {len(ids):,} ids at its start, in a file removed when it stops: "
+                f"the sample ids fit only --prospects {_SAMPLE_PROSPECTS} --seed {DEFAULT_SEED}"
+            ),
+        )
+    finally:
+        path.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._inputs.content import numbers_package, sniff
 from knock_data._inputs.delimited import SEPARATORS, read_delimited
 from knock_data._inputs.locate import Located, locate
@@ -58,7 +58,7 @@ def read_id_file(
     ConfigurationError
         When the file is not one of ids, or where its ids are cannot be told.
     """
-    _check_options(sep, header_row)
+    _check_options(sep, header_row, sheet)
     if path.is_dir():
         if path.suffix.lower() == ".numbers":
             raise numbers_package(path)
@@ -98,17 +98,28 @@ def _origin(where: str, unit: str, located: Located) -> Origin:
     return Origin(where, unit, [position for position, _ in located.rows])
 
 
-def _check_options(sep: str | None, header_row: int | None) -> None:
-    if sep is not None and (
-        not isinstance(sep, str) or len(sep) != 1 or sep in '"\r\n' or sep.isalnum()
-    ):
-        listed = ", ".join(repr(s) for s in SEPARATORS)
+def _check_options(sep: str | None, header_row: int | None, sheet: str | int | None) -> None:
+    listed = ", ".join(repr(s) for s in SEPARATORS)
+    if sep is not None and not isinstance(sep, str):
+        raise WrongArgumentType(
+            f"sep must be one character as text, such as {listed}; got "
+            f"{type(sep).__name__} {sep!r}."
+        )
+    if sep is not None and (len(sep) != 1 or sep in '"\r\n' or sep.isalnum()):
         raise ConfigurationError(
             f"sep must be one character that separates columns, such as {listed}; got {sep!r}."
         )
-    if header_row is not None and (
-        isinstance(header_row, bool) or not isinstance(header_row, int) or header_row < 1
-    ):
+    if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)):
+        raise WrongArgumentType(
+            "header_row must be a line or row number (an int) counting from 1, got "
+            f"{type(header_row).__name__} {header_row!r}."
+        )
+    if header_row is not None and header_row < 1:
         raise ConfigurationError(
             f"header_row must be a line or row number counting from 1, got {header_row!r}."
+        )
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, str | int)):
+        raise WrongArgumentType(
+            "sheet must be a sheet's name (text) or its position (an int from 0), got "
+            f"{type(sheet).__name__} {sheet!r}."
         )

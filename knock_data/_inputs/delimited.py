@@ -10,8 +10,9 @@ table's shape, never by what the cells look like:
   below it into no more columns than the header has;
 - one candidate is the answer; several are narrowed to those whose header names the id
   column; still several is an error naming each with the columns it gives;
-- no candidate means one column, each line a cell, unless most lines hold a separator the
-  header lacks (a header that does not match its table), which is an error.
+- no candidate means one column, each line a cell, unless a separator splits the header but
+  most rows into more columns than it has (an error naming those lines), or most lines hold
+  a separator the header lacks (a header that does not match its table), also an error.
 
 After the choice, a row with more values than its header (a value holding the separator
 without quotes) is an error naming its line, since which of its cells is the id can no
@@ -20,10 +21,12 @@ longer be told.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from knock_data._exceptions import ConfigurationError
@@ -37,6 +40,10 @@ SEPARATORS = (",", ";", "\t", "|")
 # How much of a file decides the separator (the rest is read with it and checked).
 _SAMPLE_CHARS = 256 * 1024
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# The csv module's field size limit, raised while text is parsed (see _fields_as_long_as).
+_LIMIT_LOCK = threading.Lock()
+_raised = 0
+_restore = 0
 
 
 @dataclass(frozen=True)
@@ -121,16 +128,41 @@ def _parse(text: str, sep: str, where: str) -> list[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows: list[Row] = []
     line = 1
-    try:
-        for cells in reader:
-            rows.append((line, tuple(cells)))  # tuples keep the garbage collector idle
-            line = reader.line_num + 1
-    except csv.Error as error:
-        raise ConfigurationError(
-            f"Line {line:,} of {where} cannot be read: {error}.",
-            hint="Check that line's quotes, or save the file again from your spreadsheet.",
-        ) from None
+    with _fields_as_long_as(len(text)):
+        try:
+            for cells in reader:
+                rows.append((line, tuple(cells)))  # tuples keep the garbage collector idle
+                line = reader.line_num + 1
+        except csv.Error as error:
+            raise ConfigurationError(
+                f"Line {line:,} of {where} cannot be read: {error}.",
+                hint="Check that line's quotes, or save the file again from your spreadsheet.",
+            ) from None
     return rows
+
+
+@contextlib.contextmanager
+def _fields_as_long_as(n_chars: int) -> Iterator[None]:
+    """Let a cell be as long as the whole text while parsing it, then restore the limit.
+
+    The csv module refuses a field over its limit (131,072 characters by default): a long
+    note in one cell would otherwise fail every separator and be read as one column. The
+    limit is process-wide, so it is raised (never lowered) under a lock, and restored when
+    the last parse that raised it ends.
+    """
+    global _raised, _restore
+    with _LIMIT_LOCK:
+        if _raised == 0:
+            _restore = csv.field_size_limit()
+        _raised += 1
+        csv.field_size_limit(max(csv.field_size_limit(), n_chars + 1))
+    try:
+        yield
+    finally:
+        with _LIMIT_LOCK:
+            _raised -= 1
+            if _raised == 0:
+                csv.field_size_limit(_restore)
 
 
 def _width(cells: Sequence[str]) -> int:
@@ -190,6 +222,16 @@ def _choose(
             hint=f"Pass {options} (the one your file uses).",
         )
     for reading in readings:
+        # A header this separator splits, over rows mostly wider than it: values holding the
+        # separator without quotes (say which lines), not a header that lacks it.
+        if len(reading.header) > 1 and 2 * len(reading.wider) >= max(reading.n_data, 1):
+            sep = reading.separator
+            # The whole file, so that the message counts every such line, not the sample's.
+            _check_widths(
+                _parse(text, sep, where), sep, where=where, column=column, header_row=header_row
+            )
+            raise _too_wide(reading.wider, sep, where, reading.header_line, len(reading.header))
+    for reading in readings:
         if reading.n_data and 2 * len(reading.wider) >= reading.n_data:
             first_line, first_cells = reading.wider[0]
             raise ConfigurationError(
@@ -215,12 +257,36 @@ def _check_widths(
         return
     top, _ = find_header(rows, where=where, unit="line", column=column, header_row=header_row)
     header_line, header = rows[top]
-    for line, cells in rows[top + 1 :]:
-        if _width(cells) > len(header):
-            raise ConfigurationError(
-                f"Line {line:,} of {where} has {_width(cells)} values separated by {sep!r} "
-                f"where its header (line {header_line:,}) has {len(header)}: a value holding "
-                f"{sep!r} without quotes was split, so which one is the id cannot be told.",
-                hint="Put that value in quotes (or remove the extra separator) and read the file "
-                "again, or pass sep= with the separator the file uses.",
-            )
+    wider = [(line, cells) for line, cells in rows[top + 1 :] if _width(cells) > len(header)]
+    if wider:
+        raise _too_wide(wider, sep, where, header_line, len(header))
+
+
+#: How many too-wide lines a message names.
+_NAMED_LINES = 5
+
+
+def _too_wide(
+    wider: Sequence[Row], sep: str, where: str, header_line: int, n_header: int
+) -> ConfigurationError:
+    """The error for rows with more values than their header (``wider``, in file order)."""
+    hint = (
+        "Put that value in quotes (or remove the extra separator) and read the file again, or "
+        "pass sep= with the separator the file uses."
+    )
+    if len(wider) == 1:
+        line, cells = wider[0]
+        return ConfigurationError(
+            f"Line {line:,} of {where} has {_width(cells)} values separated by {sep!r} where "
+            f"its header (line {header_line:,}) has {n_header}: a value holding {sep!r} "
+            "without quotes was split, so which one is the id cannot be told.",
+            hint=hint,
+        )
+    named = ", ".join(f"line {line:,} has {_width(cells)}" for line, cells in wider[:_NAMED_LINES])
+    more = f" and {len(wider) - _NAMED_LINES:,} more" if len(wider) > _NAMED_LINES else ""
+    return ConfigurationError(
+        f"{len(wider):,} lines of {where} have more values separated by {sep!r} than its "
+        f"header (line {header_line:,}) has ({n_header}): {named}{more}. Values holding "
+        f"{sep!r} without quotes were split, so which one is the id cannot be told.",
+        hint=hint.replace("that value", "those values"),
+    )

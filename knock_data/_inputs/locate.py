@@ -47,9 +47,12 @@ class NoIdColumn(ConfigurationError):
 
     code = "configuration"
 
-    def __init__(self, message: str, *, names: list[str], hint: str) -> None:
+    def __init__(
+        self, message: str, *, names: list[str], hint: str, position: int | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.names = names
+        self.position = position
 
 
 @dataclass(frozen=True)
@@ -130,11 +133,16 @@ def locate(
         index = pick_column(names, column, where=where, hint=_columns_hint(names, unit, position))
     except ConfigurationError as error:
         if strict:  # the next sheet may hold the column
-            raise NoIdColumn(error.message, names=names, hint=error.hint or "") from None
+            raise NoIdColumn(
+                error.message, names=names, hint=error.hint or "", position=position
+            ) from None
         raise
     if strict and not scanned and not (len(lone) == 1 and _mostly_ids(data, index)):
         raise NoIdColumn(
-            f"No id column in {where}.", names=names, hint=_columns_hint(names, unit, position)
+            f"No id column in {where}.",
+            names=names,
+            hint=_columns_hint(names, unit, position),
+            position=position,
         )
     return Located(names, index, names[index], position, data)
 
@@ -172,9 +180,29 @@ def find_header(
     header_row: int | None = None,
 ) -> tuple[int, bool]:
     """The header's index in ``rows`` (which has a filled row), and whether it was named: by
-    ``header_row``, or found by its id header (not just the first filled row)."""
+    ``header_row``, or found by its id header (not just the first filled row).
+
+    A ``column`` that no row holds falls back to the known id headers, so that the message
+    saying it is not there lists the real header's columns, not a title's.
+    """
     if header_row is not None:
         return _header_at(rows, header_row, where, unit), True
+    top, found = _search_header(rows, column, where)
+    if not found and column is not None and not _names_column(rows[top][1], column):
+        by_ids, found = _search_header(rows, None, where)
+        top = by_ids if found else top
+    return top, found
+
+
+def _names_column(cells: Sequence[Any], column: str) -> bool:
+    """Whether :func:`pick_column` finds ``column`` among these header cells."""
+    names = _names(cells)
+    return column in names or any(
+        header_key(column) and header_key(name) == header_key(column) for name in names
+    )
+
+
+def _search_header(rows: Sequence[Row], column: str | None, where: str) -> tuple[int, bool]:
     wanted = ({header_key(column)} if column is not None else set(ID_HEADERS)) - {""}
     filled = (i for i, (_, cells) in enumerate(rows) if _filled(cells))
     first: int | None = None

@@ -66,7 +66,8 @@ def read_workbook(
                     rows, where=where, unit="row", column=column, header_row=header_row, strict=True
                 )
             except NoIdColumn as error:
-                tried.append(f"{name!r} has the columns {error.names}")
+                at = f" (row {error.position})" if error.position not in (None, 1) else ""
+                tried.append(f"{name!r} has the columns {error.names}{at}")
                 continue
             except ConfigurationError as error:
                 tried.append(f"{name!r}: {error.message}")

@@ -18,7 +18,8 @@ asks, so start-up costs nothing and the same seed always tells the same story.
 
 The steps, their odds and their delays are in ``_rules``. Where today's record leaves less
 (or more) time between ``createdAt`` and ``updatedAt`` than they take, the derived past is
-squeezed (or stretched) to fit.
+squeezed (or stretched) to fit, then the office's steps between the two are moved into office
+hours wherever the neighbouring steps leave some.
 """
 
 from __future__ import annotations

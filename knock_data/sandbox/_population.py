@@ -13,6 +13,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from knock_data._exceptions import ProspectNotFound
 from knock_data.sandbox._arrivals import Arrivals
 from knock_data.sandbox._data import build_communities, generate_prospects
 from knock_data.sandbox._lifecycle import (
@@ -183,14 +184,27 @@ class Population:
         # Two threads may draw the same lifecycle at once: both draw the same, one is kept.
         return self._lifecycles.setdefault(prospect_id, life)
 
-    def _known(self, prospect_id: str, *, before: datetime) -> Lifecycle:
+    def _known(self, prospect_id: str, *, before: datetime | None) -> Lifecycle:
         life = self.lifecycle(str(prospect_id), before=before)
         if life is None:
-            raise KeyError(
-                f"no sandbox prospect has the id {prospect_id!r}, at any moment "
-                f"(seed {self.seed}, {len(self.records):,} prospects today)"
+            raise UnknownProspect(
+                f"No sandbox prospect has the id {prospect_id!r}, at any moment (seed "
+                f"{self.seed}, {len(self.records):,} prospects at the default moment).",
+                prospect_id=str(prospect_id),
+                hint="server.prospect_ids lists the ids that exist at server.now (it grows as "
+                "the clock moves); an id the sandbox never has stays unknown.",
             )
         return life
+
+    def check_known(self, prospect_id: str) -> None:
+        """Raise :class:`UnknownProspect` for an id the sandbox never has."""
+        if prospect_id not in self._today and self.arrivals.card(prospect_id) is None:
+            self._known(prospect_id, before=None)
+
+
+class UnknownProspect(ProspectNotFound, KeyError):
+    """An id the sandbox never has, at any moment: a :class:`~knock_data.ProspectNotFound`,
+    and a ``KeyError`` as it was before (callers catching that keep working)."""
 
 
 def _minute_after(records: list[dict[str, Any]]) -> datetime:

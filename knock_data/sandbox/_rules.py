@@ -153,6 +153,8 @@ class Walk:
 
         statuses = path + ([path[-1]] if flagged else [])
         first_update = created + timedelta(seconds=rng.uniform(0.1, 2.0))
+        # Drawn last, so that every other draw of the past is as it was without it.
+        self._into_office_hours(moments, statuses)
         if n == 1:
             first_update = updated
         elif first_update >= moments[1]:
@@ -172,6 +174,68 @@ class Walk:
                 )
             )
         return steps
+
+    def _into_office_hours(self, moments: list[datetime], statuses: list[str]) -> None:
+        """Move the office's steps between creation and the record's last change into office
+        hours, as later leads' steps are: soon after the next opening when that comes before
+        the next step, else shortly before the last closing when that comes after the
+        previous one; a step with no office hours between its neighbours (a lead created on
+        a Saturday evening whose record last changed before Monday) stays where it is.
+        Creation and the last change are the record's own and never move.
+
+        A step moved makes room for (or takes it from) its neighbours, so the passes go on
+        until none moves: each move puts a step in office hours for good, so they end.
+        """
+        moved = True
+        while moved:
+            moved = False
+            for i in range(1, len(moments) - 1):
+                if statuses[i] in _BY_THE_OFFICE and not self._open_at(moments[i]):
+                    moved = self._into_room(moments, i) or moved
+
+    def _into_room(self, moments: list[datetime], i: int) -> bool:
+        """Move step ``i`` into the office hours between its neighbours, if there are any."""
+        opens = self._next_opening(moments[i])
+        if opens < moments[i + 1]:
+            room = min(90 * _MINUTE, (moments[i + 1] - opens).total_seconds())
+            moments[i] = opens + timedelta(seconds=self.rng.uniform(0, 0.99 * room))
+            return True
+        closes = self._last_closing(moments[i])
+        if closes > moments[i - 1]:
+            room = min(90 * _MINUTE, (closes - moments[i - 1]).total_seconds())
+            moments[i] = closes - timedelta(seconds=self.rng.uniform(0.01, 0.99) * room)
+            return True
+        return False
+
+    def _open_at(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        hours = _OFFICE_HOURS.get(local.weekday())
+        return hours is not None and hours[0] <= local.hour < hours[1]
+
+    def _next_opening(self, moment: datetime) -> datetime:
+        """When the office next opens after ``moment`` (when it is closed)."""
+        local = moment.astimezone(self.zone)
+        hours = _OFFICE_HOURS.get(local.weekday())
+        day: date = local.date()
+        if not (hours and local.hour < hours[0]):
+            day += timedelta(days=1)
+        while day.weekday() not in _OFFICE_HOURS:
+            day += timedelta(days=1)
+        return self._local(day, _OFFICE_HOURS[day.weekday()][0])
+
+    def _last_closing(self, moment: datetime) -> datetime:
+        """When the office last closed before ``moment`` (when it is closed)."""
+        local = moment.astimezone(self.zone)
+        hours = _OFFICE_HOURS.get(local.weekday())
+        day: date = local.date()
+        if not (hours and local.hour >= hours[1]):
+            day -= timedelta(days=1)
+        while day.weekday() not in _OFFICE_HOURS:
+            day -= timedelta(days=1)
+        return self._local(day, _OFFICE_HOURS[day.weekday()][1])
+
+    def _local(self, day: date, hour: int) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, tzinfo=self.zone).astimezone(UTC)
 
     def _path_to(self, final: str) -> list[str]:
         """Statuses from ``new`` to ``final`` that a lead plausibly went through."""
@@ -357,16 +421,6 @@ class Walk:
 
     def _office(self, moment: datetime) -> datetime:
         """``moment``, or the next opening of the office (plus a little) when it is closed."""
-        local = moment.astimezone(self.zone)
-        hours = _OFFICE_HOURS.get(local.weekday())
-        if hours and hours[0] <= local.hour < hours[1]:
+        if self._open_at(moment):
             return moment
-        day: date = local.date()
-        if not (hours and local.hour < hours[0]):
-            day += timedelta(days=1)
-        while day.weekday() not in _OFFICE_HOURS:
-            day += timedelta(days=1)
-        opens = datetime(
-            day.year, day.month, day.day, _OFFICE_HOURS[day.weekday()][0], tzinfo=self.zone
-        )
-        return (opens + timedelta(seconds=self.rng.uniform(0, 90 * _MINUTE))).astimezone(UTC)
+        return self._next_opening(moment) + timedelta(seconds=self.rng.uniform(0, 90 * _MINUTE))

@@ -250,7 +250,8 @@ class SandboxServer:
 
         The whole lifecycle, its future after :attr:`now` included, unless ``until`` stops
         it at a moment. Other changes (agent, SMS consent, deleted, not a prospect) are in
-        :meth:`record_at`. An id the sandbox never has raises ``KeyError``.
+        :meth:`record_at`. An id the sandbox never has raises
+        :class:`~knock_data.ProspectNotFound` (also a ``KeyError``).
 
         Examples
         --------
@@ -270,7 +271,8 @@ class SandboxServer:
         """The whole record as served at ``moment`` (default :attr:`now`), a new dict.
 
         ``None`` when the prospect does not exist yet, or no longer (:meth:`purged_at`), at
-        that moment; an id the sandbox never has raises ``KeyError``.
+        that moment; an id the sandbox never has raises :class:`~knock_data.ProspectNotFound`
+        (also a ``KeyError``).
 
         Examples
         --------
@@ -287,7 +289,8 @@ class SandboxServer:
     def purged_at(self, prospect_id: str | int) -> datetime | None:
         """When Knock purges this prospect (it answers "does not exist" from then on), or
         ``None``: a few of the records deleted at the default moment are purged within the
-        following months; no other record ever is.
+        following months; no other record ever is. An id the sandbox never has raises
+        :class:`~knock_data.ProspectNotFound`.
 
         Examples
         --------
@@ -299,6 +302,7 @@ class SandboxServer:
         >>> server.record_at(first, server.purged_at(first)) is None
         True
         """
+        self._population.check_known(str(prospect_id))
         return self._population.purges().get(str(prospect_id))
 
     # -- serving ------------------------------------------------------------------------------

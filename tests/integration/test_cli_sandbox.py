@@ -212,3 +212,34 @@ def test_the_banner_s_fetch_recipe_works_as_printed(
     assert status == 1  # the sample holds ids that do not exist, reported as such
     assert len(pd.read_csv(tmp_path / "prospects.csv", dtype=str)) > 1900
     assert "Read 2,000 ids from sample_prospect_ids.csv" in capsys.readouterr().err
+
+
+def test_a_smaller_sandbox_s_recipe_fetches_its_own_ids_not_the_default_sample(
+    running: list[Running],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The packaged sample is ids of the default 5,000 prospects: against 300 most of its
+    # ids do not exist. The recipe reads a file of this sandbox's own ids instead.
+    import shlex
+
+    import pandas as pd
+
+    from knock_data._cli import main
+
+    run = Running("--port", "0", "--prospects", "300")
+    running.append(run)
+    (recipe,) = re.findall(r"Fetch:\s+(knock-data fetch .+)", run.banner)
+    words = shlex.split(recipe)
+    ids_file = Path(words[2])
+    assert "sample_prospect_ids" not in ids_file.name
+    assert "this sandbox's 300 ids" in run.banner
+    monkeypatch.delenv("KNOCK_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    status = main([*words[1:], "--no-progress", "--no-cache"])
+    assert status == 0, capsys.readouterr().err  # every id exists: no not_found
+    assert len(pd.read_csv(tmp_path / "prospects.csv", dtype=str)) == 300
+    code, _, _ = run.stop(signal.SIGTERM)
+    assert code == 0
+    assert not ids_file.exists()  # removed when the sandbox stops

@@ -29,6 +29,8 @@ FRAME = prospect_frame(
     ]
 )
 TMP = Path("/nonexistent-knock-data-dir")
+# An id file that exists: the packaged sample (options are checked before it is read).
+ID_FILE = Path(kd.__file__).parent / "sandbox" / "sample_prospect_ids.csv"
 VERSIONS = versions_from_observations(
     observe(
         {"1": [("2021-11-01T00:00:00Z", "new"), ("2021-11-08T00:00:00Z", "open")]},
@@ -356,6 +358,12 @@ CASES: list[Case] = [
     ("read_ids", lambda: loose.read_ids(5), TypeError, ["read_ids", "path", "Series"]),
     ("read_ids", lambda: loose.read_ids([1], sheet="Leads"), TypeError, ["sheet=", "files"]),
     ("read_ids", lambda: loose.read_ids([1], column=3), TypeError, ["column", "name"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, sep=5), TypeError, ["sep", "int", "','"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, sep=";;"), ValueError, ["sep", "one character"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, header_row="3"), TypeError, ["header_row", "str"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, header_row=True), TypeError, ["header_row"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, header_row=0), ValueError, ["from 1"]),
+    ("read_ids", lambda: loose.read_ids(ID_FILE, sheet=1.5), TypeError, ["sheet", "float"]),
     # the client and its options
     (
         "KnockClient",
@@ -419,6 +427,11 @@ CASES: list[Case] = [
     ("SandboxServer", lambda: _sandbox().advance(days="3"), TypeError, ["days", "str"]),
     ("SandboxServer", lambda: _sandbox().advance(3), TypeError, ["timedelta", "days="]),
     ("SandboxServer", lambda: _sandbox().advance(), TypeError, ["not both or neither"]),
+    ("SandboxServer", lambda: _sandbox().timeline("999"), LookupError, ["'999'", "prospect_ids"]),
+    ("SandboxServer", lambda: _sandbox().record_at("999"), LookupError, ["'999'", "prospect_ids"]),
+    ("SandboxServer", lambda: _sandbox().purged_at("999"), LookupError, ["'999'", "prospect_ids"]),
+    ("SandboxServer", lambda: _sandbox().record_at("51316", "soon"), ValueError, ["2021-12-31"]),
+    ("SandboxServer", lambda: _sandbox().timeline("51316", until=5), TypeError, ["int"]),
     # history
     ("History", lambda: loose.History(5), TypeError, ["History", "path"]),
     ("History", lambda: loose.History(TMP, pii="hide"), ValueError, ["pii", "'keep'"]),

@@ -81,6 +81,53 @@ def test_a_row_split_by_an_unquoted_separator_is_refused_naming_its_line(
     assert "header (line 1) has 2" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "sep", "line", "values"),
+    [
+        # A small comma file where one of two rows is too wide: at least half the rows.
+        ("prospect_id,name\n1004,a,b\n51316,c\n", ",", 2, 3),
+        # A semicolon file with one too-wide row: by commas its header is one column.
+        ("prospect_id;budget\n47569637;1.250,50\n51316;2.000;00\n", ";", 3, 3),
+    ],
+)
+def test_a_small_file_with_a_too_wide_row_names_that_line_by_its_own_separator(
+    tmp_path: Path, text: str, sep: str, line: int, values: int
+) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text(text)
+    with pytest.raises(ConfigurationError) as info:
+        read_ids(path)
+    message = str(info.value)
+    assert f"Line {line} of ids.csv has {values} values separated by {sep!r}" in message
+    assert "header (line 1) has 2" in message
+    assert "does not" not in message  # the header does hold the separator
+    assert "sep=','" not in message or sep == ","
+
+
+def test_several_too_wide_rows_are_each_named(tmp_path: Path) -> None:
+    path = tmp_path / "ids.csv"
+    path.write_text("prospect_id,name\n1004,a,b\n51316,c,d\n7,e\n")
+    with pytest.raises(ConfigurationError, match=r"2 lines of ids\.csv have more values") as info:
+        read_ids(path)
+    assert "line 2 has 3, line 3 has 3" in str(info.value)
+
+
+def test_a_cell_longer_than_the_csv_module_s_limit_is_read_not_taken_for_one_column(
+    tmp_path: Path,
+) -> None:
+    import csv
+
+    path = tmp_path / "notes.csv"
+    note = "x" * 200_000  # over csv's default field size limit of 131,072 characters
+    path.write_text(f'prospect_id,note\n1004,"{note}"\n51316,short\n')
+    limit = csv.field_size_limit()
+    ids = read_ids(path)
+    assert ids == ["1004", "51316"]
+    assert (ids.column, ids.sep) == ("prospect_id", ",")
+    assert read_ids(path, sep=",") == ["1004", "51316"]
+    assert csv.field_size_limit() == limit  # restored for the rest of the process
+
+
 def test_sep_is_one_separating_character(tmp_path: Path) -> None:
     path = tmp_path / "ids.csv"
     path.write_text("prospect_id\n1\n")
@@ -193,6 +240,27 @@ def test_excel_column_and_header_row_as_the_sheet_shows_them(tmp_path: Path) -> 
     assert ids == ["1004", "7"]
     assert ids.positions == [3, 4]
     assert read_ids(path, column="knock #", header_row=2) == ["1004", "7"]  # loose match
+
+
+def test_a_column_that_is_not_there_lists_the_real_header_below_a_title_block(
+    tmp_path: Path,
+) -> None:
+    sheets = {"Summary": [["Month", "Leads"], ["2021-09", 52]], "Leads": TITLE_BLOCK}
+    path = _xlsx(tmp_path / "leads.xlsx", sheets)
+    with pytest.raises(ConfigurationError, match=r"No sheet of leads\.xlsx has a column") as info:
+        read_ids(path, column="Prospect Idd")
+    message = str(info.value)
+    assert "'Leads' has the columns ['Name', 'Prospect ID', 'Budget'] (row 4)" in message
+    assert "Prospects export" not in message
+    with pytest.raises(ConfigurationError, match="No column 'Prospect Idd'") as info:
+        read_ids(path, column="Prospect Idd", sheet="Leads")
+    assert "['Name', 'Prospect ID', 'Budget'] (the names in row 4)" in str(info.value)
+    text = tmp_path / "leads.csv"
+    text.write_text("Prospects export\nQ4 2021\n\nName;Prospect ID\nAna;1004\n")
+    with pytest.raises(ConfigurationError, match=r"No column 'pid' in leads\.csv") as info:
+        read_ids(text, column="pid")
+    assert "['Name', 'Prospect ID'] (the names in line 4)" in str(info.value)
+    assert read_ids(path, column="Name") == ["Ana", "Bo", "Cy"]  # a column that is there
 
 
 def test_excel_default_sheet_is_the_first_with_an_id_column(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import random
 import statistics
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -199,12 +200,16 @@ def test_only_lifecycle_fields_change_over_time(
     assert set(changed) == moving  # every one of them does change for some prospects
 
 
-def test_unknown_ids_are_a_key_error_and_not_yet_created_is_none(server: SandboxServer) -> None:
+def test_unknown_ids_are_prospect_not_found_and_not_yet_created_is_none(
+    server: SandboxServer,
+) -> None:
     for unknown in ["0", "051316", "abc", "99999999999999"]:
-        with pytest.raises(KeyError, match="no sandbox prospect"):
-            server.timeline(unknown)
-        with pytest.raises(KeyError, match="no sandbox prospect"):
-            server.record_at(unknown)
+        for method in (server.timeline, server.record_at, server.purged_at):
+            with pytest.raises(kd.ProspectNotFound, match="No sandbox prospect has the id") as info:
+                method(unknown)
+            assert isinstance(info.value, KeyError)  # as before: callers catching it keep working
+            assert info.value.prospect_id == unknown
+            assert "server.prospect_ids" in str(info.value)
     assert server.record_at("51316", "2019-01-01") is None
 
 
@@ -455,3 +460,59 @@ def test_a_few_long_deleted_records_are_purged_in_the_months_after_the_default_m
     assert pid not in {r["prospectId"] for r in later.records}
     again = SandboxServer()  # the same seed purges the same records at the same moments
     assert {p: again.purged_at(p) for p in purged} == purged
+
+
+def _office_time_between(start: datetime, end: datetime, zone: ZoneInfo) -> bool:
+    """Whether the leasing office is open at some moment strictly between the two."""
+    from knock_data.sandbox._rules import _OFFICE_HOURS
+
+    day = start.astimezone(zone).date()
+    while day <= end.astimezone(zone).date():
+        hours = _OFFICE_HOURS.get(day.weekday())
+        if hours:
+            opens = datetime(day.year, day.month, day.day, hours[0], tzinfo=zone)
+            closes = datetime(day.year, day.month, day.day, hours[1], tzinfo=zone)
+            if max(opens, start) < min(closes, end):
+                return True
+        day += timedelta(days=1)
+    return False
+
+
+def test_todays_derived_past_keeps_the_office_s_steps_in_office_hours(
+    server: SandboxServer,
+) -> None:
+    # As later arrivals' steps are: the office opens the lead, books and records its tours.
+    # The derived steps lie between the record's createdAt and updatedAt, which never move;
+    # one out of office hours is allowed only where no office hours lie between its
+    # neighbours (a lead created on a Saturday evening and last changed before Monday).
+    from knock_data.sandbox._data import build_communities
+    from knock_data.sandbox._rules import _BY_THE_OFFICE, _OFFICE_HOURS
+
+    communities = build_communities(random.Random(DEFAULT_SEED))  # as the sandbox draws them
+    zones = {c.community_id: c.zone for c in communities}
+    derived = outside = 0
+    for record in server.records:
+        zone = zones[record["communityId"]]
+        updated = datetime.fromisoformat(record["updatedAt"])
+        timeline = server.timeline(record["prospectId"], until=updated)
+        moments = [moment for moment, _ in timeline]
+        statuses = [status for _, status in timeline]
+        if moments[-1] != updated:
+            moments.append(updated)  # a flag set on the last status: its own step
+            statuses.append(statuses[-1])
+        for i in range(1, len(moments) - 1):
+            if statuses[i] not in _BY_THE_OFFICE:
+                continue
+            derived += 1
+            local = moments[i].astimezone(zone)
+            hours = _OFFICE_HOURS.get(local.weekday())
+            if hours and hours[0] <= local.hour < hours[1]:
+                continue
+            outside += 1
+            assert not _office_time_between(moments[i - 1], moments[i + 1], zone), (
+                record["prospectId"],
+                statuses[i],
+                local,
+            )
+    assert derived > 5000
+    assert outside < 0.03 * derived  # the few with no office hours between their neighbours
