@@ -26,9 +26,9 @@ from knock_data._charts._bars import barh, footnote, new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
 from knock_data._charts.colors import MISSING_COLOR, stage_color
-from knock_data._charts.labels import by_phrase, capitalised, value_label, value_names
+from knock_data._charts.labels import by_phrase, value_label, value_names
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import is_missing, label_of, missing_label
+from knock_data._schema import is_missing, label_of
 
 __all__ = ["column_label", "plot_comparison", "plot_demand", "plot_funnels", "rate_label"]
 
@@ -45,12 +45,6 @@ _DEMAND_TITLES = {
     "move_date": "Move date, from first contact",
     "budget": "Maximum budget",
     "pets": "Pets",
-}
-_CHOICE_LABELS = {
-    "STUDIO": "Studio",
-    "1_BEDROOM": "1 bedroom",
-    "2_BEDROOMS": "2 bedrooms",
-    "3_OR_MORE_BEDROOMS": "3 or more bedrooms",
 }
 # The fields where a lead may name several answers, and what the footnote calls them.
 _SEVERAL = {"bedrooms": "bedroom choices", "pets": "pets"}
@@ -457,9 +451,4 @@ def plot_demand(
 
 def _demand_label(field: str, value: object) -> str:
     """A demand answer as a reader writes it: ``"Studio"``, ``"3 or more bedrooms"``, ``"Cat"``."""
-    if is_missing(value):
-        return missing_label(field)
-    text = str(value)
-    if text in _CHOICE_LABELS:
-        return _CHOICE_LABELS[text]
-    return capitalised(text) if field == "pets" else text
+    return value_label(field, value)

@@ -110,3 +110,22 @@ def test_no_note_when_each_lead_names_one_answer() -> None:
     frame["pets"] = pd.Series(["cat", "none", "cat", None, "bird"], dtype="string")
     ax = kd.plot_demand(frame, "pets")
     assert not [t for t in ax.texts if "several" in t.get_text()]
+
+
+def test_report_tables_of_comparisons_read_as_the_charts_do() -> None:
+    table = kd.report_table(kd.compare_conversion(named(), min_leads=3))
+    assert list(table.columns) == [
+        "Agent", "Leads", "Leased", "Lease rate", "95% interval from", "95% interval to",
+        "Small group",
+    ]  # fmt: skip
+    assert table.iloc[0].tolist() == ["Bo Berg", "2", "1", "50.0%", "9.5%", "90.5%", "Yes"]
+    periods = kd.report_table(kd.compare_periods(named(), "M"))
+    assert periods["Change (%)"].tolist() == ["", "-33.3%"]
+    assert periods["Previous period partial"].tolist() == ["No", "Yes"]
+    frame = named()
+    frame["bedrooms"] = pd.Series(["3_OR_MORE_BEDROOMS", "STUDIO", None, None, None])
+    demand = kd.report_table(kd.demand_breakdown(frame, "bedrooms", by="agent_username"))
+    assert demand["Agent"].iloc[0] == "Ana Lima"
+    assert demand["Bedrooms"].iloc[:3].tolist() == ["Studio", "3 or more bedrooms", "(missing)"]
+    created = kd.report_table(frame[["created_at"]])["Created"].iloc[0]
+    assert created == "2026-01-05 10:00 UTC"
