@@ -37,9 +37,10 @@ __all__ = [
     "value_names",
 ]
 
-# Columns whose values are lower-case words (stages, consent answers, pets, spend matches):
+# Columns whose values are lower-case words (stages, consent answers, pets, demand bands,
+# spend matches):
 # shown capitalised, as a reader writes them at the start of a label.
-_WORD_VALUES = frozenset({"stage", SMS_CONSENT, "pets", "match"})
+_WORD_VALUES = frozenset({"stage", SMS_CONSENT, "pets", "move_date", "budget", "match"})
 # Knock's codes for some columns' values, as a reader writes them.
 _CODE_LABELS: dict[str, dict[str, str]] = {
     "bedrooms": {

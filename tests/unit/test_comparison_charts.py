@@ -213,7 +213,7 @@ def test_demand_bars_are_the_breakdown_with_readable_labels() -> None:
     budget = kd.plot_demand(df, "budget", bands=(1000, 2000))
     # A dollar sign would start matplotlib's mathtext: labels are escaped.
     assert [t.get_text() for t in budget.get_yticklabels()] == [
-        r"under \$1,000", r"\$1,000 to \$1,999", r"\$2,000 or more", "(missing)"
+        r"Under \$1,000", r"\$1,000 to \$1,999", r"\$2,000 or more", "(missing)"
     ]  # fmt: skip
     assert bar_widths(budget) == [1, 1, 1, 1]
     empty = kd.plot_demand(df.iloc[:0], "bedrooms")
