@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_OUT", "DemoOutput", "add_demo", "run_demo"]
 
 #: Where the demo writes, under the current folder, unless told otherwise.
 DEFAULT_OUT = Path("data/out")
-#: Simulated weeks of the demo's movement run: a snapshot at the start and one a week after.
+#: Simulated weeks of the demo's movement run: a snapshot at the start and one each week after.
 MOVEMENT_WEEKS = 8
 
 

@@ -168,6 +168,13 @@ class KnockClient:
             raise ConfigurationError(
                 "Pass session= or adapter=, not both: mount the adapter on your session."
             )
+        if history is not None and cache is False and session is None:
+            raise ConfigurationError(
+                "history= needs the cache: a run interrupted by Ctrl-C, a crash or kill -9 "
+                "leaves its last observations unwritten, and the next run recovers them from "
+                "the cache's copies. Without a cache they would be lost.",
+                hint="Leave cache= out (the default cache file) or pass cache=<path>.",
+            )
         self.retry = retry or RetryPolicy()
         if max_retries is not None:
             self.retry = dataclasses.replace(self.retry, max_retries=max_retries)
@@ -183,13 +190,6 @@ class KnockClient:
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
         self._fetcher: Fetcher | None = None
         self._lock = threading.Lock()
-        if history is not None and cache is False and session is None:
-            raise ConfigurationError(
-                "history= needs the cache: a run interrupted by Ctrl-C, a crash or kill -9 "
-                "leaves its last observations unwritten, and the next run recovers them from "
-                "the cache's copies. Without a cache they would be lost.",
-                hint="Leave cache= out (the default cache file) or pass cache=<path>.",
-            )
         if history is not None:
             import knock_data  # History lives in the layer above this one
 

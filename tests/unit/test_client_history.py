@@ -199,8 +199,9 @@ def test_recovered_copies_are_a_run_of_their_own_and_the_run_keeps_its_own_day(
     assert days == [f"observed_date=2021-11-0{day}" for day in (2, 3, 9)]
     observed = kd.History(tmp_path / "h").observations().set_index("prospect_id")
     assert observed.loc["2", "observed_at"] == pd.Timestamp("2021-11-09", tz="UTC")
-    assert observed.loc["1", "run_id"] != observed.loc["2", "run_id"]
-    assert observed.loc["2", "run_id"].startswith("20211109")
+    runs = {pid: str(observed.loc[pid, "run_id"]) for pid in ("1", "2")}
+    assert runs["1"] != runs["2"]
+    assert runs["2"].startswith("20211109")
 
 
 def test_the_repr_names_the_history(tmp_path: Path) -> None:
