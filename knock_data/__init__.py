@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     # records -> DataFrame -> files
     "to_frame": "knock_data._frame",
     "export_csv": "knock_data._frame",
+    "libreoffice_csv_filter": "knock_data._frame",
     "export_excel": "knock_data._frame",
     "to_parquet": "knock_data._frame",
     "with_names": "knock_data._frame",
@@ -153,6 +154,7 @@ __all__ = [
     "is_closed",
     "is_dormant",
     "leads_over_time",
+    "libreoffice_csv_filter",
     "lifecycle_state",
     "normalize_status",
     "plot_aging",
@@ -240,7 +242,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from knock_data._fetch.ids import IdList, read_ids
     from knock_data._fetch.result import FetchResult
     from knock_data._fetch.retry import RetryPolicy
-    from knock_data._frame import export_csv, export_excel, to_frame, to_parquet, with_names
+    from knock_data._frame import (
+        export_csv,
+        export_excel,
+        libreoffice_csv_filter,
+        to_frame,
+        to_parquet,
+        with_names,
+    )
     from knock_data._history.policy import RefreshPolicy
     from knock_data._history.store import History
 

@@ -30,6 +30,7 @@ The modules, from the bottom up:
 
 from __future__ import annotations
 
+from knock_data._analysis._codes import row_noun
 from knock_data._analysis.breakdowns import (
     CONSENT_VALUES,
     consent_breakdown,
@@ -90,6 +91,7 @@ __all__ = [
     "period_name",
     "possible_duplicates",
     "read_spend",
+    "row_noun",
     "source_breakdown",
     "source_roi",
     "stage_of",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._schema import is_missing
+from knock_data._schema import IS_DELETED, NOT_PROSPECT, is_missing
 
 __all__ = [
     "as_text_index",
@@ -24,6 +24,7 @@ __all__ = [
     "recode",
     "require_column",
     "require_frame",
+    "row_noun",
     "sort_order",
     "tidy",
 ]
@@ -44,10 +45,29 @@ def require_column(df: pd.DataFrame, name: str, what: str) -> pd.Series:
     require_frame(df, what)
     if name not in df.columns:
         raise ConfigurationError(
-            f"{what} needs a {name!r} column; the frame has {list(df.columns)}.",
+            f"{what} needs the column {name!r}; the frame has {list(df.columns)}.",
             hint="Build the frame with knock_data.to_frame(records).",
         )
     return df[name]
+
+
+def row_noun(df: pd.DataFrame) -> str:
+    """What the rows are, by Knock's definitions: ``"prospects"``, ``"leads"`` or ``"records"``.
+
+    Prospects exclude deleted and not-a-prospect records; leads include not-a-prospect
+    records but not deleted ones; with deleted records in, the rows are just records.
+    Tables that count rows keep it in ``attrs["noun"]``, so a chart drawn from the table
+    calls the rows what a chart drawn from the frame would.
+    """
+
+    def any_true(column: str) -> bool:
+        return column in df.columns and bool(df[column].fillna(False).astype(bool).any())
+
+    if any_true(IS_DELETED):
+        return "records"
+    if any_true(NOT_PROSPECT) or NOT_PROSPECT not in df.columns:
+        return "leads"
+    return "prospects"
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:

@@ -17,12 +17,12 @@ from typing import Any, overload
 import numpy as np
 import pandas as pd
 
-from knock_data._analysis._codes import require_column
+from knock_data._analysis._codes import require_column, row_noun
 from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.breakdowns import status_breakdown
 from knock_data._analysis.cohorts import reached_by_deadline, window_end
-from knock_data._analysis.funnel import funnel
-from knock_data._analysis.grouping import group_codes
+from knock_data._analysis.funnel import counted_funnel
+from knock_data._analysis.grouping import group_codes, group_names
 from knock_data._analysis.periods import PERIODS
 from knock_data._analysis.statuses import stage_map
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
@@ -148,7 +148,7 @@ def _within_reached(
     if by_column not in data.columns:
         known = [c.removesuffix("_by") for c in map(str, data.columns) if c.endswith("_by")]
         raise ConfigurationError(
-            f"{what}: within= needs a {by_column!r} column (when the prospect was first seen "
+            f"{what}: within= needs the column {by_column!r} (when the prospect was first seen "
             f"at {stage!r} or later); the frame has stages {known or 'none'}.",
             hint="Pass the stage_dates(versions) frame, and a stage it has.",
         )
@@ -227,11 +227,15 @@ def compare_conversion(
     -------
     pandas.DataFrame
         One row per group: ``by``, ``leads``, ``reached``, ``rate``, ``ci_low``,
-        ``ci_high``, ``small_sample`` (and ``undecided`` with ``within=``). Sorted by rate,
+        ``ci_high``, ``small_sample`` (and ``undecided`` with ``within=``). Grouped by
+        ``community_id`` or ``agent_username`` on a frame with names (see
+        :func:`knock_data.with_names`), the names follow the ids in their own column
+        (``community_name``, ``agent_name``). Sorted by rate,
         highest first (periods in time order); a group with no decided lead has a ``NaN``
         rate and comes after the others, the missing group (``<NA>``) last.
         ``attrs["overall"]`` holds the same figures for all rows together; ``attrs`` also
-        records ``stage``, ``within`` (days), ``confidence`` and ``min_leads``.
+        records ``stage``, ``within`` (days), ``confidence``, ``min_leads`` and ``noun``
+        (what the rows are: ``"leads"``, ``"prospects"`` or ``"records"``, for titles).
 
     Raises
     ------
@@ -289,9 +293,12 @@ def compare_conversion(
         rate = np.where(leads > 0, reached / np.maximum(leads, 1), np.nan)
     low, high = wilson_interval(reached, leads, confidence=confidence)
     order = _ranked(rate, leads, groups, by_name)
+    columns: dict[str, Any] = {by_name: groups.take(order)}
+    for name, names in group_names(data, by_name, groups).items():
+        columns[name] = names.take(order)
     result = pd.DataFrame(
         {
-            by_name: groups.take(order),
+            **columns,
             "leads": leads[order],
             "reached": reached[order],
             "rate": rate[order],
@@ -311,6 +318,7 @@ def compare_conversion(
             "confidence": float(confidence),
             "min_leads": minimum,
             "straddling": straddling,
+            "noun": row_noun(data) if within is None else "leads",
             "overall": {
                 "leads": total_leads,
                 "reached": total_reached,
@@ -359,7 +367,9 @@ def funnel_table(
         order, unknown ones by overall count, ``<NA>`` last), so rows read alike and do
         not reshuffle as counts change. Largest group first (periods in time order), the
         missing group (``<NA>``) last. ``attrs["steps"]`` names the funnel's steps, the
-        first (whose count is ``leads``) included.
+        first (whose count is ``leads``) included, and ``attrs["noun"]`` what the rows are.
+        Grouped by ``community_id`` or ``agent_username`` on a frame with names (see
+        :func:`knock_data.with_names`), the names follow the ids in their own column.
 
     Examples
     --------
@@ -382,7 +392,7 @@ def funnel_table(
     clash = {"leads", "statuses"} & set(mapping.stages)
     if clash:
         raise ConfigurationError(f"{what}: a stage may not be called {sorted(clash)[0]!r}.")
-    long = funnel(df, stages, by=by, tz=tz)
+    long = counted_funnel(df, stages, by=by, tz=tz, what=what)
     statuses = status_breakdown(df, by=by, stages=stages, tz=tz)
     names = mapping.stages
     n_stages = len(names)
@@ -397,6 +407,8 @@ def funnel_table(
     if by is not None:
         by_name = str(long.columns[0])
         data[by_name] = pd.Index(long[by_name].iloc[::n_stages])
+        for name in long.columns[1 : list(long.columns).index("stage")]:
+            data[str(name)] = pd.Index(long[name].iloc[::n_stages])  # the group's names
     data["leads"] = counts[:, 0]
     for j, name in enumerate(names[1:], start=1):
         data[name] = counts[:, j]
@@ -411,4 +423,5 @@ def funnel_table(
         order = np.lexsort((np.arange(n_groups), -counts[:, 0], missing))
         result = result.iloc[order].reset_index(drop=True)
     result.attrs["steps"] = mapping.ladder
+    result.attrs["noun"] = row_noun(df)
     return result

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from knock_data._analysis._codes import count_matrix, factorize, require_column, tidy
-from knock_data._analysis.grouping import group_codes
+from knock_data._analysis.grouping import group_codes, group_names
 from knock_data._analysis.periods import created_utc, time_zone
 from knock_data._exceptions import ConfigurationError
 from knock_data._schema import is_missing
@@ -208,7 +208,9 @@ def demand_breakdown(
         the group's leads; a lead naming two bedroom choices counts in both, so for
         ``bedrooms`` and ``pets`` the shares can add up to more than 1
         (``attrs["multiple"]`` counts such leads). For ``move_date``, a lead without
-        ``created_at`` counts as missing (``attrs["no_created_at"]``).
+        ``created_at`` counts as missing (``attrs["no_created_at"]``). Grouped by
+        ``community_id`` or ``agent_username`` on a frame with names (see
+        :func:`knock_data.with_names`), the names follow the ids in their own column.
 
     Raises
     ------
@@ -267,7 +269,8 @@ def demand_breakdown(
         values = pd.Index(pd.array([*labels, None], dtype="string"))
         counts = count_matrix(band, len(values), groups_of, n_groups)
         leads = counts.sum(axis=1)
-    result = tidy(field, values, counts, by_name, groups)
+    names = group_names(df, by_name, groups) if by_name and groups is not None else None
+    result = tidy(field, values, counts, by_name, groups, group_extra=names)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(leads[:, None] > 0, counts / np.maximum(leads, 1)[:, None], np.nan)
     result["share"] = share.reshape(-1)

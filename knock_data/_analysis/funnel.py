@@ -13,7 +13,7 @@ from knock_data._analysis.grouping import group_codes, group_names
 from knock_data._analysis.statuses import OTHER, stage_map
 from knock_data._schema import STATUS, is_missing, missing_label
 
-__all__ = ["funnel"]
+__all__ = ["counted_funnel", "funnel"]
 
 
 def funnel(
@@ -89,7 +89,18 @@ def funnel(
     5     lost      1             0.2              NaN
     6    other      0             0.0              NaN
     """
-    what = "funnel"
+    return counted_funnel(df, stages, by=by, tz=tz, what="funnel")
+
+
+def counted_funnel(
+    df: pd.DataFrame,
+    stages: Mapping[str, Any] | None,
+    *,
+    by: str | None,
+    tz: str | None,
+    what: str,
+) -> pd.DataFrame:
+    """:func:`funnel`, its messages naming ``what`` (the public function the caller called)."""
     mapping = stage_map(stages)
     codes, uniques = factorize(require_column(df, STATUS, what))
     all_stages = mapping.stages

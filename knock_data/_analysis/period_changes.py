@@ -16,6 +16,7 @@ import pandas as pd
 
 from knock_data._analysis._codes import factorize, recode, require_frame, sort_order
 from knock_data._analysis._reach import stages_reached
+from knock_data._analysis.grouping import group_names
 from knock_data._analysis.periods import (
     PERIODS,
     created_utc,
@@ -84,10 +85,15 @@ def compare_periods(
         One row per period from the first lead's to the last (per ``by`` value), with
         ``[by,] period``, the metric (a column named ``metric``), ``partial`` (the data
         covers only part of this period), ``previous``, ``change``, ``relative_change``
-        (``change / previous``), ``year_ago``, ``year_change`` and
-        ``year_relative_change``. Comparisons before the first period are ``<NA>``, and a
-        relative change from 0 is ``NaN``. ``attrs["partial"]`` lists the partial periods,
-        ``attrs["tz"]`` the zone, ``attrs["undated"]`` the rows without ``created_at``.
+        (``change / previous``), ``previous_partial`` (the previous period is partial, so
+        the change is against part of a period), ``year_ago``, ``year_change``,
+        ``year_relative_change`` and ``year_ago_partial`` (likewise for the period a year
+        earlier). Comparisons before the first period are ``<NA>`` (their ``*_partial``
+        is False: there is no base), and a relative change from 0 is ``NaN``. Grouped by
+        ``community_id`` or ``agent_username`` on a frame with names (see
+        :func:`knock_data.with_names`), the names follow the ids in their own column.
+        ``attrs["partial"]`` lists the partial periods, ``attrs["tz"]`` the zone,
+        ``attrs["undated"]`` the rows without ``created_at``.
         A year ago is 12 months, 4 quarters, 1 year, 52 weeks, or 364 days back (so that
         a Monday meets a Monday).
 
@@ -174,6 +180,14 @@ def compare_periods(
         return shifted
 
     previous, year_ago = back(1), back(YEAR_AGO[period])
+
+    def base_partial(lag: int) -> np.ndarray:
+        """Whether the period ``lag`` back is partial (False where there is none)."""
+        shifted = np.zeros(n_periods, dtype=bool)
+        if lag < n_periods:
+            shifted[lag:] = partial[: n_periods - lag]
+        return np.tile(shifted, n_groups)
+
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = (values - previous) / np.where(previous == 0, np.nan, previous)
         year_relative = (values - year_ago) / np.where(year_ago == 0, np.nan, year_ago)
@@ -185,16 +199,21 @@ def compare_periods(
 
     data: dict[str, Any] = {}
     if groups is not None:
-        data[str(by)] = groups.take(np.repeat(np.arange(n_groups), n_periods))
+        repeat = np.repeat(np.arange(n_groups), n_periods)
+        data[str(by)] = groups.take(repeat)
+        for name, column in group_names(frame, str(by), groups).items():
+            data[name] = column.take(repeat)
     data["period"] = full.take(np.tile(np.arange(n_periods), n_groups))
     data[metric] = values.reshape(-1).astype(np.int64)
     data["partial"] = np.tile(partial, n_groups)
     data["previous"] = counts(previous)
     data["change"] = counts(values - previous)
     data["relative_change"] = relative.reshape(-1)
+    data["previous_partial"] = base_partial(1)
     data["year_ago"] = counts(year_ago)
     data["year_change"] = counts(values - year_ago)
     data["year_relative_change"] = year_relative.reshape(-1)
+    data["year_ago_partial"] = base_partial(YEAR_AGO[period])
     result = pd.DataFrame(data)
     result.attrs.update(
         {

@@ -8,6 +8,7 @@ sources that appear on one side only, and can group listing sites under a parent
 
 from __future__ import annotations
 
+import csv
 import math
 import numbers
 import os
@@ -82,8 +83,13 @@ def _load(spend: object, what: str) -> tuple[pd.DataFrame, str, int | None]:
             return pd.read_excel(path, dtype=object), where, 2
         if suffix == ".parquet":
             return pd.read_parquet(path), where, None
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        _check_fields(path, where, what)
+        table = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False
+        )
         return table, where, 2
+    except ConfigurationError:
+        raise
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"{what}: cannot read the {where}: {exc}") from exc
 
@@ -130,6 +136,28 @@ def _money(value: object) -> float | None:
     else:
         return None
     return number if math.isfinite(number) and number >= 0 else None
+
+
+def _check_fields(path: Path, where: str, what: str) -> None:
+    """An error naming the first row of a CSV with more fields than its header.
+
+    ``Zillow,2026-03,$1,250.00`` is four fields: the amount's comma splits it, and read as
+    it stands the row's fields would land in the wrong columns.
+    """
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, None)
+        if header is None:
+            return
+        for row in rows:
+            if len(row) > len(header):
+                raise ConfigurationError(
+                    f"{what}: row {rows.line_num} of the {where} has {len(row)} fields, more "
+                    f"than the header's {len(header)} ({', '.join(header)}): "
+                    f"{','.join(row)!r}.",
+                    hint='An amount with a thousands comma must be quoted: "$1,250.00" '
+                    "(or written 1250). Spreadsheets quote it when they save as CSV.",
+                )
 
 
 def read_spend(spend: object, *, what: str = "read_spend") -> pd.DataFrame:

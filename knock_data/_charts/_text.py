@@ -5,9 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
-import pandas as pd
 
-from knock_data._schema import IS_DELETED, NOT_PROSPECT
+from knock_data._analysis import row_noun
 
 __all__ = [
     "chart_title",
@@ -42,23 +41,6 @@ def short_label(text: object, width: int = _LABEL_WIDTH, lines: int = 2) -> str:
             wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "…"
         parts.extend(wrapped)
     return "\n".join(parts).replace("$", r"\$")
-
-
-def row_noun(df: pd.DataFrame) -> str:
-    """What the rows are, by Knock's definitions, for titles.
-
-    Prospects exclude deleted and not-a-prospect records; leads include not-a-prospect
-    records but not deleted ones; with deleted records in, the rows are just records.
-    """
-
-    def any_true(column: str) -> bool:
-        return column in df.columns and bool(df[column].fillna(False).astype(bool).any())
-
-    if any_true(IS_DELETED):
-        return "records"
-    if any_true(NOT_PROSPECT) or NOT_PROSPECT not in df.columns:
-        return "leads"
-    return "prospects"
 
 
 def plural(n: int, word: str) -> str:

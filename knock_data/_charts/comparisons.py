@@ -22,13 +22,13 @@ from knock_data._analysis import (
     wilson_interval,
 )
 from knock_data._charts._args import checks_frame_and_ax
-from knock_data._charts._bars import barh, new_axes, no_data
+from knock_data._charts._bars import barh, footnote, new_axes, no_data
 from knock_data._charts._text import count_rows, row_noun, short_label
 from knock_data._charts._top import other_label, top_groups
 from knock_data._charts.colors import MISSING_COLOR, stage_color
 from knock_data._charts.labels import by_phrase, value_label, value_names
 from knock_data._exceptions import ConfigurationError
-from knock_data._schema import is_missing, label_of, missing_label
+from knock_data._schema import is_missing, label_of
 
 __all__ = ["column_label", "plot_comparison", "plot_demand", "plot_funnels", "rate_label"]
 
@@ -46,12 +46,8 @@ _DEMAND_TITLES = {
     "budget": "Maximum budget",
     "pets": "Pets",
 }
-_CHOICE_LABELS = {
-    "STUDIO": "Studio",
-    "1_BEDROOM": "1 bedroom",
-    "2_BEDROOMS": "2 bedrooms",
-    "3_OR_MORE_BEDROOMS": "3 or more bedrooms",
-}
+# The fields where a lead may name several answers, and what the footnote calls them.
+_SEVERAL = {"bedrooms": "bedroom choices", "pets": "pets"}
 _DEMAND_COLOR = "#4292c6"
 _UNSURE_COLOR = "#969696"
 _COMPARISON_COLUMNS = ("leads", "reached", "rate", "ci_low", "ci_high", "small_sample")
@@ -74,9 +70,14 @@ def rate_label(stage: str) -> str:
     Examples
     --------
     >>> rate_label("leased"), rate_label("signed")
-    ('Lease rate', 'Share reaching signed')
+    ('Lease rate', 'Share reaching Signed')
     """
-    return _RATE_LABELS.get(stage) or f"Share reaching {stage}"
+    return _RATE_LABELS.get(stage) or f"Share reaching {_stage_label(stage)}"
+
+
+def _stage_label(stage: str) -> str:
+    """A stage as the charts name it: ``"toured"`` is ``"Toured"``."""
+    return value_label("stage", stage)
 
 
 def _group_name(column: str, value: object, names: dict[object, str] | None = None) -> str:
@@ -140,16 +141,16 @@ def plot_comparison(
     """
     if set(_COMPARISON_COLUMNS) <= set(map(str, data.columns)):
         table = data
-        noun = "leads"
+        noun = str(data.attrs.get("noun", "leads"))
         by_name = str(next(c for c in data.columns if str(c) not in _COMPARISON_COLUMNS))
         stage = str(data.attrs.get("stage", stage))
         within = data.attrs.get("within", within)
         min_leads = int(data.attrs.get("min_leads", min_leads))
     else:
-        noun = row_noun(data) if within is None else "leads"
         table = compare_conversion(
             data, by, stage=stage, within=within, min_leads=min_leads, stages=stages, tz=tz
         )
+        noun = str(table.attrs["noun"])
         by_name = str(table.columns[0])
     confidence = float(table.attrs.get("confidence", 0.95))
     leads = table["leads"].to_numpy(dtype=np.int64)
@@ -166,7 +167,7 @@ def plot_comparison(
     if not total:
         return no_data(new_axes(ax), title, noun)
 
-    id_names = value_names(data, by_name)
+    id_names = value_names(table, by_name)
     groups = [_group_name(by_name, v, id_names) for v in table[by_name]]
     missing = [is_missing(v) for v in table[by_name]]
     if by_name in PERIODS:
@@ -215,7 +216,7 @@ def plot_comparison(
     ax.set_xlim(0, upper * 1.3 + 0.02)
     _percent(ax, min(1.0, upper * 1.3 + 0.02))
     ax.set_title(title)
-    ax.set_xlabel(f"Share of {noun} reaching {stage}{window}")
+    ax.set_xlabel(f"Share of {noun} reaching {_stage_label(stage)}{window}")
     ax.spines[["top", "right"]].set_visible(False)
     handles = [
         Line2D([], [], color=sure_color, marker="o", linewidth=2.4,
@@ -227,8 +228,14 @@ def plot_comparison(
         unsure = f"Fewer than {count_rows(noun, min_leads)}: unsure"
         handles.insert(1, Line2D([], [], color=_UNSURE_COLOR, marker="o", linewidth=2.4,
                                  markerfacecolor="white", label=unsure))  # fmt: skip
-    # Rates run highest first, so the bottom right is where the chart is emptiest.
-    ax.legend(handles=handles, loc="lower right", fontsize="small", framealpha=0.9)
+    # Beside the plot, at its top: inside it, any corner can hold a row's dot or label.
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        frameon=False,
+    )
     return ax
 
 
@@ -298,8 +305,8 @@ def plot_funnels(
     """
     if scale not in ("share", "count"):
         raise ConfigurationError(f"plot_funnels: scale must be 'share' or 'count', got {scale!r}.")
-    noun = row_noun(frame)
     table = funnel_table(frame, by, stages=stages, tz=tz)
+    noun = str(table.attrs["noun"])
     by_name = str(table.columns[0])
     ladder = [str(s) for s in table.attrs["steps"]]
     steps = ladder[1:]
@@ -311,7 +318,7 @@ def plot_funnels(
 
     leads = table["leads"].to_numpy(dtype=np.int64)
     missing = [is_missing(v) for v in table[by_name]]
-    names = value_names(frame, by_name)
+    names = value_names(table, by_name)
     if by_name in PERIODS:
         kept, rest = [i for i in range(len(table)) if leads[i] > 0], list[int]()
     else:
@@ -360,7 +367,7 @@ def plot_funnels(
         if position + ncols >= len(panels):  # nothing drawn below it: show its scale
             ax.xaxis.set_tick_params(labelbottom=True)
     first = drawn[0]
-    first.set_yticks(y, labels)
+    first.set_yticks(y, [_stage_label(s) for s in labels])
     first.invert_yaxis()
     target.suptitle(title)
     target.supxlabel(
@@ -383,9 +390,9 @@ def plot_demand(
 ) -> Axes:
     """What renters ask for: one bar per bedroom choice, move-date band, budget band or pet.
 
-    Bars are labelled with their count and share of all leads, missing answers last (a
-    lead naming two bedroom counts counts in both, so bedroom and pet shares can add up
-    to more than 100%).
+    Bars are labelled with their count and share of all leads, missing answers last. A
+    lead naming two bedroom choices (or two pets) counts in both, so those shares can add
+    up to more than 100%: a footnote then says so, with how many leads named several.
 
     Parameters
     ----------
@@ -421,11 +428,8 @@ def plot_demand(
     if not leads:
         return no_data(new_axes(ax), title, noun)
     values = table[field].tolist()
-    labels = [
-        missing_label(field) if is_missing(v) else _CHOICE_LABELS.get(str(v), str(v))
-        for v in values
-    ]
-    return barh(
+    labels = [_demand_label(field, v) for v in values]
+    drawn = barh(
         new_axes(ax, len(labels)),
         labels,
         table["count"].astype(int).tolist(),
@@ -435,3 +439,16 @@ def plot_demand(
         xlabel=noun.capitalize(),
         ylabel="",
     )
+    named = float(table["share"].sum())
+    if field in _SEVERAL and table.attrs.get("multiple", 0) and named > 1:
+        footnote(
+            drawn,
+            f"A {noun.removesuffix('s')} may name several {_SEVERAL[field]}: "
+            f"{table.attrs['multiple']:,} did, so the shares add up to {named:.0%}.",
+        )
+    return drawn
+
+
+def _demand_label(field: str, value: object) -> str:
+    """A demand answer as a reader writes it: ``"Studio"``, ``"3 or more bedrooms"``, ``"Cat"``."""
+    return value_label(field, value)

@@ -37,9 +37,19 @@ __all__ = [
     "value_names",
 ]
 
-# Columns whose values are lower-case words of the project's own (stages, consent answers):
+# Columns whose values are lower-case words (stages, consent answers, pets, demand bands,
+# spend matches):
 # shown capitalised, as a reader writes them at the start of a label.
-_WORD_VALUES = frozenset({"stage", SMS_CONSENT})
+_WORD_VALUES = frozenset({"stage", SMS_CONSENT, "pets", "move_date", "budget", "match"})
+# Knock's codes for some columns' values, as a reader writes them.
+_CODE_LABELS: dict[str, dict[str, str]] = {
+    "bedrooms": {
+        "STUDIO": "Studio",
+        "1_BEDROOM": "1 bedroom",
+        "2_BEDROOMS": "2 bedrooms",
+        "3_OR_MORE_BEDROOMS": "3 or more bedrooms",
+    }
+}
 
 
 def capitalised(text: str) -> str:
@@ -75,6 +85,9 @@ def value_label(column: Hashable | None, value: object, names: dict[Any, str] | 
         return status_label(value) or missing_label(STATUS)
     if column in _WORD_VALUES:
         return capitalised(str(value))
+    codes = _CODE_LABELS.get(str(column))
+    if codes and str(value) in codes:
+        return codes[str(value)]
     return str(value)
 
 

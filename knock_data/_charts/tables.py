@@ -11,13 +11,16 @@ import re
 
 import pandas as pd
 
+from knock_data._charts.comparisons import rate_label
 from knock_data._charts.labels import label_of, value_label, value_names
 from knock_data._exceptions import WrongArgumentType
 from knock_data._schema import NAME_COLUMNS, STATUS, is_missing
 
 __all__ = ["report_table"]
 
-_SHARE = re.compile(r"(^|_)(share|conversion|rate)(_|$)")
+_SHARE = re.compile(r"(^|_)(share|conversion|rate|ci)(_|$)")
+_RELATIVE = re.compile(r"(^|_)relative(_|$)")
+_MONEY = re.compile(r"^cost($|_per_)")
 
 
 def report_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -74,13 +77,27 @@ def report_table(table: pd.DataFrame) -> pd.DataFrame:
         elif by is not None and name not in index_names:  # a value of by: leads_over_time's
             header = value_label(by, column, value_names(table, by))
         else:
-            header = label_of(name)
+            header = _comparison_header(table, name) or label_of(name)
         if level is not None and name == "from":
             cells = pd.Series([_moved_label(level, v) for v in frame[column]], dtype=object)
         else:
             cells = _cells(name, frame[column])
         columns[_distinct(header, columns)] = cells
     return pd.DataFrame(columns)
+
+
+def _comparison_header(table: pd.DataFrame, name: str) -> str | None:
+    """``compare_conversion``'s columns in the words of its stage and confidence."""
+    if "ci_low" not in table.columns or "stage" not in table.attrs:
+        return None
+    stage = str(table.attrs["stage"])
+    confidence = float(table.attrs.get("confidence", 0.95))
+    return {
+        "reached": value_label("stage", stage),
+        "rate": rate_label(stage),
+        "ci_low": f"{confidence:.0%} interval from",
+        "ci_high": f"{confidence:.0%} interval to",
+    }.get(name)
 
 
 def _moved_label(level: str, value: object) -> str:
@@ -101,6 +118,10 @@ def _cells(name: str, values: pd.Series) -> pd.Series:
     dtype = values.dtype
     if pd.api.types.is_bool_dtype(dtype):
         text = [("" if is_missing(v) else "Yes" if v else "No") for v in values.astype(object)]
+    elif pd.api.types.is_float_dtype(dtype) and _RELATIVE.search(name):
+        text = ["" if is_missing(v) else f"{v:+.1%}" for v in values.astype(object)]
+    elif pd.api.types.is_numeric_dtype(dtype) and _MONEY.search(name):
+        text = ["" if is_missing(v) else _dollars(float(v)) for v in values.astype(object)]
     elif pd.api.types.is_float_dtype(dtype) and _SHARE.search(name):
         text = ["" if is_missing(v) else f"{v:.1%}" for v in values.astype(object)]
     elif pd.api.types.is_integer_dtype(dtype):
@@ -108,7 +129,7 @@ def _cells(name: str, values: pd.Series) -> pd.Series:
     elif pd.api.types.is_float_dtype(dtype):
         text = ["" if is_missing(v) else f"{v:,.2f}".rstrip("0").rstrip(".") for v in values]
     elif isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(dtype):
-        text = ["" if is_missing(v) else str(v) for v in values]
+        text = ["" if is_missing(v) else _moment(v) for v in values]
     elif name == "statuses":  # the funnel's raw statuses, as Knock labels them
         text = [
             ""
@@ -119,3 +140,18 @@ def _cells(name: str, values: pd.Series) -> pd.Series:
     else:
         text = [value_label(name, v) for v in values.astype(object)]
     return pd.Series(text, dtype=object)
+
+
+def _dollars(amount: float) -> str:
+    """``$2,700`` for whole dollars, ``$88.89`` otherwise."""
+    text = f"${amount:,.2f}"
+    return text.removesuffix(".00")
+
+
+def _moment(value: pd.Timestamp) -> str:
+    """A timestamp to the minute with its zone (``2021-10-14 18:10 UTC``); a day as a day."""
+    stamp = pd.Timestamp(value)
+    zone = f" {stamp.tzname()}" if stamp.tzinfo is not None else ""
+    if stamp == stamp.normalize() and not zone:
+        return stamp.strftime("%Y-%m-%d")
+    return stamp.strftime("%Y-%m-%d %H:%M") + zone

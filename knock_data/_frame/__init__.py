@@ -10,7 +10,13 @@ Nothing here fetches, analyses or plots.
 from __future__ import annotations
 
 from knock_data._frame.excel import export_excel
-from knock_data._frame.export import DATETIME_CHOICES, PII_CHOICES, export_csv, to_parquet
+from knock_data._frame.export import (
+    DATETIME_CHOICES,
+    PII_CHOICES,
+    export_csv,
+    libreoffice_csv_filter,
+    to_parquet,
+)
 from knock_data._frame.frame import to_frame
 from knock_data._frame.names import with_names
 
@@ -19,6 +25,7 @@ __all__ = [
     "PII_CHOICES",
     "export_csv",
     "export_excel",
+    "libreoffice_csv_filter",
     "to_frame",
     "to_parquet",
     "with_names",

@@ -16,14 +16,16 @@ from typing import BinaryIO
 import pandas as pd
 
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._schema import PII_CHOICES, PII_COLUMNS, is_missing
+from knock_data._schema import NAME_COLUMNS, PII_CHOICES, PII_COLUMNS, is_missing
 
 __all__ = [
+    "CSV_TEXT_COLUMNS",
     "DATETIME_CHOICES",
     "INVISIBLE_RANGES",
     "PII_CHOICES",
     "apply_pii",
     "export_csv",
+    "libreoffice_csv_filter",
     "to_parquet",
 ]
 
@@ -60,6 +62,52 @@ _FORMULA = "^[\\t\\r]|^[" + _INVISIBLE + "]*[" + _TRIGGERS + "]"
 # ... unless it is a plain, possibly signed, number (an E.164 phone): digits run nothing.
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
 _NEUTRALISER = "'"
+
+
+#: Columns a spreadsheet must import as text, not numbers or dates: ids (a hex community id
+#: such as ``12345e10`` reads as a number), ``zip`` (``02108`` loses its zero), ``phone``
+#: (``+1...`` loses its ``+``) and ``unit`` (``0102``, ``1-2``).
+CSV_TEXT_COLUMNS: tuple[str, ...] = ("prospect_id", *NAME_COLUMNS, "zip", "phone", "unit")
+
+
+def libreoffice_csv_filter(df: pd.DataFrame, *, pii: str = "keep") -> str:
+    """LibreOffice's CSV import options for the file :func:`export_csv` writes from ``df``.
+
+    The options name columns by position, so they depend on the frame: with
+    :func:`knock_data.with_names` columns, or with ``pii="drop"``, ``zip`` is not where it
+    is in a plain :func:`knock_data.to_frame` frame. This works the positions out from
+    ``df``'s own columns (after ``pii``, as the export does), so the import keeps
+    :data:`CSV_TEXT_COLUMNS` as text whatever the frame holds. Pass it as
+    ``soffice --headless --infilter="<this>" --convert-to xlsx prospects.csv``; the file
+    should be written with ``datetimes="spreadsheet"`` so its timestamps become dates.
+
+    Parameters
+    ----------
+    df
+        The frame passed (or to be passed) to :func:`export_csv`.
+    pii
+        The same ``pii`` as the export.
+
+    Returns
+    -------
+    str
+        ``CSV:44,34,76,1,<columns>,1033,false,true``: comma separated, ``"`` quoted, UTF-8
+        (76; otherwise the byte-order mark lands in the first header), from line 1, each
+        text column as ``<position>/2`` (Text), English (1033) number and date reading,
+        and special numbers (dates) detected.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import knock_data as kd
+    >>> df = pd.DataFrame(columns=["prospect_id", "community_id", "community_name", "zip"])
+    >>> kd.libreoffice_csv_filter(df)
+    'CSV:44,34,76,1,1/2/2/2/4/2,1033,false,true'
+    """
+    frame = apply_pii(_check_frame(df, "libreoffice_csv_filter"), pii)
+    names = map(str, frame.columns)
+    text = [f"{i}/2" for i, name in enumerate(names, 1) if name in CSV_TEXT_COLUMNS]
+    return f"CSV:44,34,76,1,{'/'.join(text)},1033,false,true"
 
 
 def export_csv(
@@ -106,11 +154,14 @@ def export_csv(
 
     - **LibreOffice Calc**: *File > Open*, then in the Text Import dialog choose Character
       set *Unicode (UTF-8)*, separator *Comma*, tick *Detect special numbers*, and set the
-      ``zip`` and ``phone`` columns to *Text*. Headless: ``soffice --headless
-      --infilter="CSV:44,34,76,1,1/2/4/2/10/2,1033,false,true" --convert-to xlsx prospects.csv``
-      (76 is UTF-8, without which the header reads ``ï»¿prospect_id``; ``1/2/4/2/10/2`` makes
-      columns 1, 4 and 10 (``prospect_id``, ``phone``, ``zip`` in a frame from ``to_frame``)
-      text; ``true`` detects dates), with
+      ids, ``zip``, ``phone`` and ``unit`` columns to *Text*. Headless: ``soffice --headless
+      --infilter="$FILTER" --convert-to xlsx prospects.csv``, where ``$FILTER`` is
+      :func:`knock_data.libreoffice_csv_filter` of the same frame and ``pii``. The options
+      name columns by position, which names (:func:`knock_data.with_names`) or
+      ``pii="drop"`` move, so work them out from the frame rather than copy them: for a
+      plain ``to_frame`` frame they are ``CSV:44,34,76,1,1/2/2/2/4/2/5/2/7/2/10/2,1033,
+      false,true`` (76 is UTF-8, without which the header reads ``ï»¿prospect_id``;
+      ``n/2`` makes column n text; ``true`` detects dates). Write the file with
       ``datetimes="spreadsheet"`` so the timestamps are ones it detects.
     - **Excel**: *Data > From Text/CSV* (it reads the byte-order mark as UTF-8), *Transform
       Data*, then set ``zip`` and ``phone`` to *Text* and the timestamps to *Date/Time*.

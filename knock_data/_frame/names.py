@@ -139,7 +139,7 @@ def with_names(
             continue
         if kind.id_column not in frame.columns:
             raise ConfigurationError(
-                f"with_names({kind.argument}=...) needs a {kind.id_column!r} column; the frame "
+                f"with_names({kind.argument}=...) needs the column {kind.id_column!r}; the frame "
                 f"has {list(frame.columns)}.",
                 hint="Build the frame with knock_data.to_frame(records).",
             )

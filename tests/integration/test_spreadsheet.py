@@ -18,7 +18,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from knock_data import export_csv, export_excel, to_frame
+from knock_data import export_csv, export_excel, libreoffice_csv_filter, to_frame, with_names
 from knock_data._frame.export import INVISIBLE_RANGES
 from knock_data.sandbox import EXAMPLE_PROSPECT
 
@@ -188,3 +188,25 @@ def test_the_excel_export_opens_in_calc_as_typed_text(tmp_path: Path) -> None:
     assert rows[0]["sms_consent"] == "FALSE"  # a boolean cell
     # Calc saw no formula: a formula cell would have been calculated, "=1+2" shown as 3.
     assert "3" not in [row["first_name"] for row in rows]
+
+
+def test_the_filter_worked_out_from_a_named_frame_keeps_its_zips_text(tmp_path: Path) -> None:
+    records = [example(zip="02108", unit="0102"), example(prospectId="2", zip="90210")]
+    frame = with_names(
+        to_frame(records),
+        communities={records[0]["communityId"]: "Maple Court"},
+        agents={records[0]["agent"]["username"]: "Ana Lima"},
+    )
+    csv = export_csv(frame, tmp_path / "named.csv", datetimes="spreadsheet")
+    infilter = libreoffice_csv_filter(frame)
+    sheet = openpyxl.load_workbook(soffice(csv, tmp_path, "xlsx", infilter)).active
+    row = dict(zip([cell.value for cell in sheet[1]], sheet[2], strict=True))
+    assert (row["zip"].value, row["zip"].data_type) == ("02108", "s")
+    assert row["unit"].value == "0102"
+    assert row["phone"].value == "+10551234567"
+    assert row["community_name"].value == "Maple Court"
+    assert row["created_at"].is_date
+    # The control: the positions of a plain to_frame frame miss the named frame's zip.
+    plain = openpyxl.load_workbook(soffice(csv, tmp_path / "plain", "xlsx", _DOCUMENTED_IMPORT))
+    shifted = dict(zip([cell.value for cell in plain.active[1]], plain.active[2], strict=True))
+    assert shifted["zip"].value == 2108

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -39,6 +40,14 @@ def _parameters(name: str, tmp_path: Path) -> dict[str, object]:
 
 def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
     return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
+
+
+def _html(nb: nbformat.NotebookNode, *, tags: bool = False) -> str:
+    """The text of the displayed tables, tags removed (unless ``tags``)."""
+    pages = "".join(out.get("data", {}).get("text/html", "") for out in _outputs(nb))
+    if tags:
+        return pages
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", pages, flags=re.S))
 
 
 def _stderr(nb: nbformat.NotebookNode) -> str:
@@ -98,6 +107,15 @@ def test_runs_for_a_new_user_on_the_sandbox(
         assert all(match in text for match in ("both", "spend only", "leads only"))
         assert "Partial: 2020-08, 2021-11" in text
         assert "prospects in" in text
+        # Tables as a report shows them: names, labels and words, never ids or raw codes.
+        tables = _html(nb)
+        for raw in ("ci_low", "small_sample", "&lt;NA&gt;", "3_OR_MORE_BEDROOMS"):
+            assert raw not in tables, raw
+        assert not re.search(r"<NA>|\bnan\b", _html(nb, tags=True))
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", tables), "an agent's UUID"
+        assert not re.search(r"\b[0-9a-f]{16}\b", tables), "a community's hex id"
+        assert "Ingrid Solberg" in tables
+        assert "3 or more bedrooms" in tables
 
 
 @pytest.mark.parametrize("name", NAMES)

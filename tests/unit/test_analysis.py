@@ -223,7 +223,7 @@ def test_breakdowns_reject_unknown_by_listing_choices() -> None:
 
 
 def test_breakdown_of_a_frame_without_the_column_says_so() -> None:
-    with pytest.raises(ConfigurationError, match="'status' column"):
+    with pytest.raises(ConfigurationError, match="the column 'status'"):
         status_breakdown(pd.DataFrame({"x": [1]}))
     with pytest.raises(ConfigurationError, match="DataFrame"):
         funnel([{"status": "new"}])  # type: ignore[arg-type]

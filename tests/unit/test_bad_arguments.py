@@ -291,6 +291,18 @@ CASES: list[Case] = [
         ValueError,
         ["on", "'email', 'phone'"],
     ),
+    (
+        "libreoffice_csv_filter",
+        lambda: loose.libreoffice_csv_filter(5),
+        TypeError,
+        ["libreoffice_csv_filter", "DataFrame"],
+    ),
+    (
+        "libreoffice_csv_filter",
+        lambda: loose.libreoffice_csv_filter(FRAME, pii="nope"),
+        ValueError,
+        ["pii='nope'", "'keep', 'mask', 'drop'"],
+    ),
     ("report_table", lambda: loose.report_table(5), TypeError, ["report_table", "DataFrame"]),
     ("source_roi", lambda: loose.source_roi(FRAME, 5), TypeError, ["spend", "DataFrame", "CSV"]),
     (

@@ -100,8 +100,9 @@ def test_a_table_from_compare_conversion_is_drawn_as_it_is() -> None:
     df = agents({"ana": (60, 7), "bo": (900, 80)})
     table = kd.compare_conversion(df, stage="leased", min_leads=100)
     ax = kd.plot_comparison(table[table["agent_username"] == "bo"])
-    assert ticks(ax) == ["bo\n(900 leads)"]
-    assert ax.get_title() == "Lease rate by agent (900 leads)"
+    # The rows are called what the frame's rows are (prospects here), as from the frame.
+    assert ticks(ax) == ["bo\n(900 prospects)"]
+    assert ax.get_title() == "Lease rate by agent (900 prospects)"
 
 
 def test_within_days_shows_the_window_and_the_undecided() -> None:
@@ -115,7 +116,7 @@ def test_within_days_shows_the_window_and_the_undecided() -> None:
     )
     ax = kd.plot_comparison(frame, within=30)
     assert ax.get_title() == "Lease rate within 30 days by agent (2 leads; 1 too recent to tell)"
-    assert ax.get_xlabel() == "Share of leads reaching leased within 30 days"
+    assert ax.get_xlabel() == "Share of leads reaching Leased within 30 days"
 
 
 def test_periods_stay_in_time_order_and_no_leads_says_so() -> None:
@@ -160,7 +161,7 @@ def test_small_multiples_share_one_scale_of_shares() -> None:
     assert bar_widths(axes[2]) == [1.0, round(2 / 3, 6), round(1 / 3, 6), 0.0, 0.0]
     assert len({ax.get_xlim() for ax in axes}) == 1
     assert [t.get_text() for t in axes[0].get_yticklabels()] == [
-        "lead", "engaged", "toured", "applied", "leased"
+        "Lead", "Engaged", "Toured", "Applied", "Leased"
     ]  # fmt: skip
     labels = [t.get_text() for t in axes[0].texts]
     assert labels[:2] == ["4 (100%)", "2 (50%)"]
@@ -204,12 +205,15 @@ def test_demand_bars_are_the_breakdown_with_readable_labels() -> None:
         "Studio", "1 bedroom", "LOFT", "(missing)"
     ]  # fmt: skip
     assert bar_widths(ax) == [1, 2, 1, 1]
-    assert [t.get_text() for t in ax.texts] == ["1 (25.0%)", "2 (50.0%)", "1 (25.0%)", "1 (25.0%)"]
+    assert [t.get_text() for t in ax.texts] == [
+        "1 (25.0%)", "2 (50.0%)", "1 (25.0%)", "1 (25.0%)",
+        "A lead may name several bedroom choices: 1 did, so the shares add up to 125%.",
+    ]  # fmt: skip
     assert ax.get_title() == "Bedrooms asked for (4 leads)"
     budget = kd.plot_demand(df, "budget", bands=(1000, 2000))
     # A dollar sign would start matplotlib's mathtext: labels are escaped.
     assert [t.get_text() for t in budget.get_yticklabels()] == [
-        r"under \$1,000", r"\$1,000 to \$1,999", r"\$2,000 or more", "(missing)"
+        r"Under \$1,000", r"\$1,000 to \$1,999", r"\$2,000 or more", "(missing)"
     ]  # fmt: skip
     assert bar_widths(budget) == [1, 1, 1, 1]
     empty = kd.plot_demand(df.iloc[:0], "bedrooms")

@@ -246,7 +246,7 @@ def test_within_judges_leads_created_before_the_history_began_as_cohort_conversi
     [
         (lambda f: f, {"within": -1}, "within must be a number of days >= 0"),
         (lambda f: f, {"within": "30"}, "within must be a number of days"),
-        (lambda f: f, {"within": 30, "stage": "toured"}, "needs a 'toured_by' column"),
+        (lambda f: f, {"within": 30, "stage": "toured"}, "needs the column .toured_by."),
         (lambda f: f, {"within": 30, "stages": {"a": ["new"]}}, "stages= maps statuses"),
         (lambda f: f.drop(columns="last_observed_at"), {"within": 30}, "'last_observed_at'"),
     ],
@@ -341,3 +341,10 @@ def test_funnel_table_by_period_keeps_time_order() -> None:
 def test_funnel_table_rejects_a_stage_named_like_its_columns() -> None:
     with pytest.raises(ConfigurationError, match="may not be called 'leads'"):
         kd.funnel_table(sources_frame(), stages={"lead": ["new"], "leads": ["visited"]})
+
+
+def test_funnel_table_names_itself_in_its_messages() -> None:
+    with pytest.raises(ConfigurationError, match=r"^funnel_table: unknown by='nope'"):
+        kd.funnel_table(sources_frame(), by="nope")
+    with pytest.raises(ConfigurationError, match=r"^funnel_table needs the column 'status'"):
+        kd.funnel_table(sources_frame().drop(columns="status"))

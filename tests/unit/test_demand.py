@@ -142,7 +142,7 @@ def test_demand_breakdown_explains_bad_options(field: str, options: dict, match:
 
 
 def test_a_frame_without_the_column_says_so() -> None:
-    with pytest.raises(ConfigurationError, match="needs a 'max_budget' column"):
+    with pytest.raises(ConfigurationError, match="needs the column 'max_budget'"):
         kd.demand_breakdown(pd.DataFrame({"bedrooms": ["STUDIO"]}), "budget")
 
 

@@ -135,7 +135,7 @@ def test_possible_duplicates_explains_bad_options(options: dict, match: str) -> 
 
 
 def test_a_frame_without_the_column_says_so() -> None:
-    with pytest.raises(ConfigurationError, match="needs a 'phone' column"):
+    with pytest.raises(ConfigurationError, match="needs the column 'phone'"):
         kd.possible_duplicates(cards().drop(columns="phone"))
 
 

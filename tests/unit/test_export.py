@@ -373,3 +373,16 @@ def test_an_export_never_writes_through_a_symbolic_link(
     assert not (tmp_path / "nowhere").exists()
     write(frame, tmp_path / "plain.out")  # a plain path, existing or not, is written
     write(frame, tmp_path / "plain.out")
+
+
+def test_the_libreoffice_filter_follows_the_frames_own_columns() -> None:
+
+    plain = pd.DataFrame(columns=["prospect_id", "email", "phone", "zip", "city"])
+    assert kd.libreoffice_csv_filter(plain) == "CSV:44,34,76,1,1/2/3/2/4/2,1033,false,true"
+    # Names beside the ids move zip along; dropping personal data moves it back.
+    named = pd.DataFrame(
+        columns=["prospect_id", "community_id", "community_name", "email", "phone", "zip"]
+    )
+    assert kd.libreoffice_csv_filter(named) == "CSV:44,34,76,1,1/2/2/2/5/2/6/2,1033,false,true"
+    dropped = kd.libreoffice_csv_filter(named, pii="drop")
+    assert dropped == "CSV:44,34,76,1,1/2/2/2/4/2,1033,false,true"

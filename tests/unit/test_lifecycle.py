@@ -236,7 +236,7 @@ def test_moments_on_another_index_are_refused(frame: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("missing", ["status", "is_deleted", "not_prospect", "updated_at"])
 def test_a_missing_column_is_named(frame: pd.DataFrame, missing: str) -> None:
-    with pytest.raises(kd.ConfigurationError, match=f"needs a '{missing}' column"):
+    with pytest.raises(kd.ConfigurationError, match=f"needs the column '{missing}'"):
         kd.lifecycle_state(frame.drop(columns=missing), now=NOW)
 
 

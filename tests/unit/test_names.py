@@ -125,7 +125,7 @@ def test_tables_that_name_nothing_are_refused(
 
 
 def test_a_frame_without_the_id_column_is_refused() -> None:
-    with pytest.raises(ConfigurationError, match="needs a 'agent_username' column"):
+    with pytest.raises(ConfigurationError, match="needs the column 'agent_username'"):
         with_names(pd.DataFrame({"status": ["new"]}), agents={"u1": "Dana"})
 
 

@@ -140,3 +140,42 @@ def test_an_empty_frame_gives_an_empty_table_with_its_columns() -> None:
     table = kd.compare_periods(two_januaries().iloc[:0], "M")
     assert table.empty
     assert "year_relative_change" in table.columns
+
+
+def test_a_partial_base_is_marked_beside_its_comparison() -> None:
+    # Jan 2025 starts on the 1st (whole), Feb 2026 ends on the 3rd (partial); the months
+    # between are whole. Each row says whether its previous and year-ago bases are partial.
+    table = kd.compare_periods(two_januaries(), "M", now="2026-03-02T00:00Z")
+    table.index = pd.Index(table["period"].astype(str))
+    feb, mar = "2026-02", "2026-03"
+    assert bool(table.loc[mar, "partial"])
+    assert not bool(table.loc[feb, "partial"])
+    assert table["previous_partial"].dtype == bool
+    assert table["year_ago_partial"].dtype == bool
+    assert table.loc[mar, "previous_partial"] == bool(table.loc[feb, "partial"])
+    # The first month is partial when the data starts late: the month after compares with it.
+    late = prospect_frame(
+        [
+            {"created_at": "2026-01-10T09:00:00Z", "status": "new"},
+            {"created_at": "2026-02-28T23:00:00Z", "status": "new"},
+        ]
+    )
+    marks = kd.compare_periods(late, "M")
+    assert marks["partial"].tolist() == [True, False]
+    assert marks["previous_partial"].tolist() == [False, True]
+    assert marks["year_ago_partial"].tolist() == [False, False]
+
+
+def test_a_partial_year_ago_base_is_marked() -> None:
+    df = prospect_frame(
+        [
+            {"created_at": "2025-01-20T09:00:00Z", "status": "new"},
+            {"created_at": "2025-02-10T09:00:00Z", "status": "new"},
+            {"created_at": "2026-01-31T23:00:00Z", "status": "new"},
+        ]
+    )
+    table = kd.compare_periods(df, "M")
+    table.index = pd.Index(table["period"].astype(str))
+    assert bool(table.loc["2025-01", "partial"])
+    assert bool(table.loc["2026-01", "year_ago_partial"])
+    assert not bool(table.loc["2026-01", "previous_partial"])

@@ -59,6 +59,7 @@ EXPECTED = [
     "is_closed",
     "is_dormant",
     "leads_over_time",
+    "libreoffice_csv_filter",
     "lifecycle_state",
     "normalize_status",
     "plot_aging",

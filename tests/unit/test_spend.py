@@ -149,3 +149,16 @@ def test_a_bad_row_in_a_file_is_named_by_its_line(tmp_path: Path) -> None:
 def test_an_unknown_stage_lists_the_steps() -> None:
     with pytest.raises(ConfigurationError, match="'tour' is not a step"):
         kd.source_roi(leads(), spend(), stages=("tour",))
+
+
+def test_an_unquoted_amount_with_a_comma_is_said_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "spend.csv"
+    path.write_text("source,month,cost\nZillow,2026-03,100\nZillow,2026-04,$1,250.00\n", "utf-8")
+    with pytest.raises(ConfigurationError, match=r"row 3 of the spend file .* has 4 fields, more "
+                       r"than the header's 3 \(source, month, cost\)") as caught:  # fmt: skip
+        kd.source_roi(leads(), path)
+    assert '"$1,250.00"' in str(caught.value.hint)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('source,month,cost\nZillow,2026-03,"$1,250.00"\n', "utf-8")
+    roi = kd.source_roi(leads(), quoted)
+    assert roi.loc[roi["source_title"] == "Zillow", "cost"].sum() == 1250.0
