@@ -9,6 +9,10 @@ its result which prospects it could not confirm.
   its creation time, grouping columns and current stage: HubSpot's "date entered".
 - :func:`transitions`: where each prospect stood at two moments, as a from x to matrix.
 - :func:`waterfall`: open leads at the start, what came in and went out, open at the end.
+
+The three share one reading of the versions (who stood where at each moment, and which
+of those places no later observation confirmed), so they stay in one module; its length is
+mostly their documented examples and caveats.
 """
 
 from __future__ import annotations
