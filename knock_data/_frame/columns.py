@@ -92,11 +92,21 @@ def _text_array(values: list[Any], rows: list[Any], field: str) -> pa.Array:
 
 
 def _text(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
-    return pd.arrays.ArrowStringArray(_text_array(values, rows, field))
+    return text_column(_text_array(values, rows, field))
 
 
 def _category(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
-    return categorical(_text_array(values, rows, field).dictionary_encode())
+    return category_column(_text_array(values, rows, field))
+
+
+def text_column(text: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow text array as the frame's text column."""
+    return pd.arrays.ArrowStringArray(text)
+
+
+def category_column(text: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow text array as the frame's categorical (:func:`categorical`)."""
+    return categorical(text.dictionary_encode())
 
 
 def categorical(encoded: pa.DictionaryArray) -> pd.api.extensions.ExtensionArray:
@@ -130,10 +140,20 @@ def item_text(item: Any) -> str:
     return json.dumps(item, ensure_ascii=False, sort_keys=True)
 
 
+def joined_choices(values: list[Any]) -> list[Any]:
+    """Lists of strings joined by ``", "`` (an empty one missing), anything else as it is.
+
+    Raises
+    ------
+    TypeError
+        A list holds something that is not a string (the caller takes the long way).
+    """
+    return [(_ITEM_SEPARATOR.join(v) or None) if v.__class__ is list else v for v in values]
+
+
 def _choices(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
     try:  # the common case: lists of strings, single strings and nulls
-        joined = [(_ITEM_SEPARATOR.join(v) or None) if v.__class__ is list else v for v in values]
-        return pd.arrays.ArrowStringArray(pa.array(joined, type=pa.string()))
+        return pd.arrays.ArrowStringArray(pa.array(joined_choices(values), type=pa.string()))
     except (TypeError, pa.ArrowTypeError, pa.ArrowInvalid):
         pass
     for position, value in enumerate(values):
@@ -150,6 +170,11 @@ def _boolean(values: list[Any], rows: list[Any], field: str) -> pd.api.extension
             if not (value is None or isinstance(value, bool)):
                 field_error(rows, position, field, value, "true, false or null")
         raise
+    return boolean_column(array)
+
+
+def boolean_column(array: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow boolean array as the frame's ``boolean`` column."""
     return pd.arrays.BooleanArray(
         array.fill_null(False).to_numpy(zero_copy_only=False),
         array.is_null().to_numpy(zero_copy_only=False),
@@ -161,16 +186,17 @@ def _numbers(values: list[Any], rows: list[Any], field: str, expected: str) -> p
         array = pa.array(values)
     except (pa.ArrowTypeError, pa.ArrowInvalid, OverflowError):
         array = None
-    if array is not None and (
-        pa.types.is_integer(array.type)
-        or pa.types.is_floating(array.type)
-        or pa.types.is_null(array.type)
-    ):
+    if array is not None and is_numeric(array.type):
         return array
     for position, value in enumerate(values):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             field_error(rows, position, field, value, expected)
     return pa.array([None if v is None else float(v) for v in values], type=pa.float64())
+
+
+def is_numeric(kind: pa.DataType) -> bool:
+    """Whether values of this Arrow type may fill a count or an amount (nulls alone too)."""
+    return pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)
 
 
 def _to_numpy(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -181,7 +207,28 @@ def _to_numpy(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
 def _count(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
     expected = "a whole number or null"
-    array = _numbers(values, rows, field, expected)
+    try:
+        return count_column(_numbers(values, rows, field, expected))
+    except NotACount as error:
+        field_error(rows, error.position, field, values[error.position], expected)
+
+
+class NotACount(ValueError):
+    """A count that is not a whole number (or too large for one), at ``position``."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(f"not a whole number at position {position}")
+        self.position = position
+
+
+def count_column(array: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow numbers (:func:`is_numeric`) as the frame's ``Int64`` column.
+
+    Raises
+    ------
+    NotACount
+        At the first value that is not a whole number, or is beyond 64-bit integers.
+    """
     if pa.types.is_integer(array.type):
         missing = array.is_null().to_numpy(zero_copy_only=False)
         return pd.arrays.IntegerArray(
@@ -189,15 +236,19 @@ def _count(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.
         )
     floats, missing = _to_numpy(array)
     filled = np.where(missing, 0.0, floats)
-    not_whole = np.flatnonzero(filled != np.floor(filled))
+    not_whole = np.flatnonzero((filled != np.floor(filled)) | (np.abs(filled) >= 2.0**63))
     if not_whole.size:
-        position = int(not_whole[0])
-        field_error(rows, position, field, values[position], expected)
+        raise NotACount(int(not_whole[0]))
     return pd.arrays.IntegerArray(filled.astype(np.int64), missing)
 
 
 def _amount(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
-    floats, missing = _to_numpy(_numbers(values, rows, field, "a number or null"))
+    return amount_column(_numbers(values, rows, field, "a number or null"))
+
+
+def amount_column(array: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Arrow numbers (:func:`is_numeric`) as the frame's ``Float64`` column."""
+    floats, missing = _to_numpy(array)
     return pd.arrays.FloatingArray(floats, missing)
 
 
@@ -212,13 +263,10 @@ def _check_strings(values: list[Any], rows: list[Any], field: str, expected: str
 def _timestamp(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
     expected = "an ISO-8601 timestamp"
     _check_strings(values, rows, field, expected)
-    try:  # Arrow's ISO-8601 parser: fast, and takes exactly what Knock sends (with an offset)
-        utc = pa.array(values, type=pa.string()).cast(pa.timestamp("us", "UTC"))
+    try:
+        return timestamp_column(pa.array(values, type=pa.string()))
     except pa.ArrowInvalid:
         pass  # no offset, nanoseconds, a week date...: pandas' parser takes the rest
-    else:
-        naive = utc.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
-        return pd.DatetimeIndex(naive).tz_localize("UTC").array
     try:
         parsed = pd.to_datetime(values, format="ISO8601", utc=True)
     except ValueError:
@@ -233,6 +281,20 @@ def _timestamp(values: list[Any], rows: list[Any], field: str) -> pd.api.extensi
     return pd.DatetimeIndex(parsed).as_unit("us").array
 
 
+def timestamp_column(text: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """ISO-8601 texts as the frame's UTC timestamps, by Arrow's parser: fast, and it takes
+    exactly what Knock sends (with an offset).
+
+    Raises
+    ------
+    pyarrow.ArrowInvalid
+        A text Arrow cannot parse (no offset, nanoseconds, a week date...).
+    """
+    utc = text.cast(pa.timestamp("us", "UTC"))
+    naive = utc.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    return pd.DatetimeIndex(naive).tz_localize("UTC").array
+
+
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
 
 
@@ -245,16 +307,26 @@ def _day(value: str | None) -> Any:
 def _date(values: list[Any], rows: list[Any], field: str) -> pd.api.extensions.ExtensionArray:
     expected = "an ISO-8601 date (YYYY-MM-DD)"
     _check_strings(values, rows, field, expected)
-    text = pa.array(values, type=pa.string())
-    # the day as written, whatever time or offset may follow it
-    shaped = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
     try:
-        if pc.all(shaped).as_py() is False:
-            raise ValueError("not a date")
-        days = pc.utf8_slice_codeunits(text, 0, 10).cast(pa.date32())
+        return date_column(pa.array(values, type=pa.string()))
     except (ValueError, pa.ArrowInvalid):
         _first_failure(values, rows, field, expected, _day)
         raise
+
+
+def date_column(text: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """ISO-8601 dates (the day as written, whatever time or offset may follow it) as the
+    frame's midnights.
+
+    Raises
+    ------
+    ValueError, pyarrow.ArrowInvalid
+        A text that does not start with a valid ``YYYY-MM-DD``.
+    """
+    shaped = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}(?:[T ]|$)")
+    if pc.all(shaped).as_py() is False:
+        raise ValueError("not a date")
+    days = pc.utf8_slice_codeunits(text, 0, 10).cast(pa.date32())
     midnights = days.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
     return pd.array(midnights)
 
