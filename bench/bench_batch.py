@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sized
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from knock_data._fetch.batch import Batch, FetchCounts, Progress
@@ -38,10 +38,10 @@ def _answer(pid: str, cancel: threading.Event) -> Fetched:
     return Fetched(RECORD, "network")
 
 
-Run = Callable[[list[str]], tuple[float, Mapping[str, object]]]
+Run = Callable[[list[str]], tuple[float, Sized]]
 
 
-def windowed(ids: list[str]) -> tuple[float, Mapping[str, object]]:
+def windowed(ids: list[str]) -> tuple[float, Sized]:
     """knock-data's batch: the seconds to its first progress update, and the records."""
     progress = _FirstUpdate(time.perf_counter())
     batch = Batch(_answer, max_workers=WORKERS, progress=progress, counts=FetchCounts())
@@ -51,7 +51,7 @@ def windowed(ids: list[str]) -> tuple[float, Mapping[str, object]]:
     return progress.first, batch.records
 
 
-def up_front(ids: list[str]) -> tuple[float, Mapping[str, object]]:
+def up_front(ids: list[str]) -> tuple[float, Sized]:
     """The obvious way: submit one future per id, then handle them as they complete."""
     start = time.perf_counter()
     first: float | None = None
@@ -68,7 +68,7 @@ def up_front(ids: list[str]) -> tuple[float, Mapping[str, object]]:
     return first, records
 
 
-def records_only(ids: list[str]) -> tuple[float, Mapping[str, object]]:
+def records_only(ids: list[str]) -> tuple[float, Sized]:
     """The dict of records alone: its growth is in both ways' figures, and taken out."""
     records: dict[str, object] = {}
     for pid in ids:

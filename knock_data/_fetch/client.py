@@ -18,9 +18,10 @@ A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospe
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
@@ -39,6 +40,7 @@ from knock_data._fetch.config import default_cache_path, resolve_connection
 from knock_data._fetch.copies import Copy, cached_copies, forget_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
 from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
+from knock_data._fetch.payloads import Payloads, Received
 from knock_data._fetch.recording import Recorder, due_ids
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
@@ -444,6 +446,7 @@ class KnockClient:
                         counts.refreshed += 1
                         counts.unchanged += fetched.record == previous.record
 
+                payloads = Payloads(fetcher.codec, cached)
                 batch = Batch(
                     fetch_one,
                     max_workers=self.max_workers,
@@ -451,13 +454,13 @@ class KnockClient:
                     counts=counts,
                     watch=watch,
                     on_settled=settled,
+                    records=payloads,
                 )
-                batch.run(pid for pid in normalized.ids if pid not in cached)
+                batch.run(itertools.filterfalse(cached.__contains__, normalized.ids))
         finally:
             if recorder is not None:
                 recorder.close()
-        batch.records.update(cached)  # in place: no second dict of every record
-        return fetch_result(normalized, batch.records, batch.failures, counts)
+        return fetch_result(normalized, payloads, batch.failures, counts)
 
     def _forget(self, fetcher: Fetcher, prospect_id: str) -> None:
         """Knock says a cached prospect no longer exists: the cache forgets its copy."""
@@ -492,8 +495,10 @@ class KnockClient:
         refresh: bool | str,
         copies: dict[str, Copy],
         now: object,
-    ) -> dict[str, Any]:
-        """The records served without asking Knock: every cached one, none, or those not due."""
+    ) -> Mapping[str, Received]:
+        """What is served without asking Knock: every cached copy, none, or those not due
+        (the copies as stored, compressed, or records when they were read with their fetch
+        time)."""
         if refresh is True:
             return {}
         if refresh == "due":
@@ -501,7 +506,7 @@ class KnockClient:
             return {pid: copy.record for pid, copy in copies.items() if pid not in due}
         if copies:
             return {pid: copy.record for pid, copy in copies.items()}
-        return fetcher.lookup(ids)
+        return fetcher.lookup_packed(ids)  # kept compressed, as stored
 
 
 def _check_types(
