@@ -403,8 +403,12 @@ class ProspectCache(SQLiteCache):
         """Cached bodies of these ids for one scope as stored, compressed: ``{prospect_id:
         blob}`` for :meth:`codec`'s ``decompress``. What a warm batch keeps: about 240 bytes
         a prospect, where the parsed record takes about 3 KB."""
-        rows = self._select("prospect_id, body", base_url, scope, prospect_ids, include_expired)
-        return dict(rows)  # type: ignore[arg-type]
+        found: dict[str, bytes] = {}
+        for block in self._blocks(
+            "prospect_id, body", base_url, scope, prospect_ids, include_expired
+        ):
+            found.update(block)  # type: ignore[arg-type]
+        return found
 
     def lookup(
         self,
@@ -450,7 +454,20 @@ class ProspectCache(SQLiteCache):
         prospect_ids: Iterable[str],
         include_expired: bool,
     ) -> list[Sequence[Any]]:
-        """The rows of these ids for one scope (``columns`` starts with ``prospect_id``).
+        """The rows of these ids for one scope (``columns`` starts with ``prospect_id``)."""
+        blocks = self._blocks(columns, base_url, scope, prospect_ids, include_expired)
+        return [row for block in blocks for row in block]
+
+    def _blocks(
+        self,
+        columns: str,
+        base_url: str,
+        scope: str,
+        prospect_ids: Iterable[str],
+        include_expired: bool,
+    ) -> Iterator[list[Sequence[Any]]]:
+        """The rows of these ids for one scope, a block at a time (``columns`` starts with
+        ``prospect_id``).
 
         Two ways, by how much of the scope's copies is asked for: most of them (a warm
         rebuild) in one pass over the scope's rows, which lie together in the table, keeping
@@ -461,7 +478,6 @@ class ProspectCache(SQLiteCache):
         wanted = set(prospect_ids)
         freshness = "" if include_expired else "AND (expires IS NULL OR expires > ?)"
         now = () if include_expired else (round(time.time()),)
-        rows: list[Sequence[Any]] = []
         # Under the backend's lock: the one connection is shared with the writing threads,
         # and a read must not interleave with another thread's transaction.
         with self.responses.connection() as con, self.responses._lock:
@@ -470,24 +486,23 @@ class ProspectCache(SQLiteCache):
                 (base_url, scope),
             ).fetchone()
             if tenant is None or not wanted:
-                return rows
+                return
             if len(wanted) >= _SCAN_FROM and self._held(con, tenant[0]) <= 2 * len(wanted):
                 cursor = con.execute(
                     f"SELECT {columns} FROM {PROSPECTS_TABLE} WHERE tenant_id = ? {freshness}",
                     (tenant[0], *now),
                 )
                 while block := cursor.fetchmany(_SCAN_BLOCK):
-                    rows += [row for row in block if row[0] in wanted]
-                return rows
+                    yield [row for row in block if row[0] in wanted]
+                return
             ordered = sorted(wanted)
             for start in range(0, len(ordered), _CHUNK):
                 chunk = ordered[start : start + _CHUNK]
-                rows += con.execute(
+                yield con.execute(
                     f"SELECT {columns} FROM {PROSPECTS_TABLE} WHERE tenant_id = ? "
                     f"AND prospect_id IN ({','.join('?' * len(chunk))}) {freshness}",
                     (tenant[0], *chunk, *now),
                 ).fetchall()
-        return rows
 
     @staticmethod
     def _held(con: sqlite3.Connection, tenant_id: int) -> int:

@@ -18,7 +18,6 @@ A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospe
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import threading
 from collections.abc import Iterable, Mapping
@@ -446,7 +445,8 @@ class KnockClient:
                         counts.refreshed += 1
                         counts.unchanged += fetched.record == previous.record
 
-                payloads = Payloads(fetcher.codec, cached)
+                to_fetch = [pid for pid in normalized.ids if pid not in cached]
+                payloads = Payloads(fetcher.codec, cached)  # adds to cached: to_fetch first
                 batch = Batch(
                     fetch_one,
                     max_workers=self.max_workers,
@@ -456,7 +456,7 @@ class KnockClient:
                     on_settled=settled,
                     records=payloads,
                 )
-                batch.run(itertools.filterfalse(cached.__contains__, normalized.ids))
+                batch.run(to_fetch)
         finally:
             if recorder is not None:
                 recorder.close()

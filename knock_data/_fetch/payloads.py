@@ -39,14 +39,17 @@ class Payloads:
         file's, so that copies read from it are kept as they are stored.
     cached
         What the cache served before the batch: compressed bodies (bytes, by ``codec``) or
-        records (dicts), by id.
+        records (dicts), by id. A dict is taken as it is (a warm batch of a million ids
+        copies nothing), and the batch's prospects are added to it.
     """
 
     def __init__(
         self, codec: BodyCompressor = DEFAULT_CODEC, cached: Mapping[str, Received] | None = None
     ) -> None:
         self.codec = codec
-        self._by_id: dict[str, Received] = dict(cached or {})
+        self._by_id: dict[str, Received] = (
+            cached if isinstance(cached, dict) else dict(cached or {})
+        )
 
     def add(self, prospect_id: str, fetched: Fetched) -> None:
         """One prospect a worker fetched: its body compressed, or its record when it has no

@@ -32,10 +32,11 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from knock_data._exceptions import RecordError
 from knock_data._frame import columns as builders
-from knock_data._frame.columns import excerpt
+from knock_data._frame.columns import POOL, excerpt
 from knock_data._frame.frame import to_frame
 from knock_data._json import collector_paused, fast_loads, loads
 from knock_data._schema import COLUMN_KINDS, FIELD_TO_COLUMN
@@ -46,9 +47,9 @@ __all__ = ["frame_from_bodies", "parse_records"]
 # 25 fields from records parsed long before reloads each one from memory (measured: 4,096
 # records at a time take three times longer to gather than 256).
 _PARSE_ROWS = 256
-# Gathered values turned into Arrow arrays at a time: few enough Python values alive at once,
-# enough rows that the conversions' own overhead does not count.
-_ARROW_ROWS = 16_384
+# Gathered values turned into Arrow arrays at a time: few enough Python values alive at once
+# (a few MB), enough rows that the conversions' own overhead does not count.
+_ARROW_ROWS = 4_096
 
 # The documented top-level fields, in the API document's order, and each nested one's child.
 _TOP_LEVEL: tuple[str, ...] = tuple(dict.fromkeys(path.split(".")[0] for path in FIELD_TO_COLUMN))
@@ -63,19 +64,23 @@ class _NotTheUsualShape(Exception):
 
 
 def _strings(values: list[Any]) -> pa.Array:
-    return pa.array(values, type=pa.string())
+    return pa.array(values, type=pa.string(), memory_pool=POOL)
+
+
+def _texts(values: list[Any]) -> pa.Array:
+    return pa.array(values, type=pa.large_string(), memory_pool=POOL)  # as pandas keeps text
 
 
 def _choices(values: list[Any]) -> pa.Array:
-    return pa.array(builders.joined_choices(values), type=pa.string())
+    return pa.array(builders.joined_choices(values), type=pa.large_string(), memory_pool=POOL)
 
 
 def _booleans(values: list[Any]) -> pa.Array:
-    return pa.array(values, type=pa.bool_())
+    return pa.array(values, type=pa.bool_(), memory_pool=POOL)
 
 
 def _numbers(values: list[Any]) -> pa.Array:
-    array = pa.array(values)
+    array = pa.array(values, memory_pool=POOL)
     if not builders.is_numeric(array.type):
         raise _NotTheUsualShape
     return array
@@ -84,8 +89,8 @@ def _numbers(values: list[Any]) -> pa.Array:
 # Per column kind: the Arrow array of a chunk's raw values (raising on any value of another
 # type), and the column built from all the chunks (the builders :func:`to_frame` uses).
 _KINDS: dict[str, tuple[Callable[[list[Any]], pa.Array], Callable[[pa.Array], Any]]] = {
-    "id": (_strings, builders.text_column),
-    "text": (_strings, builders.text_column),
+    "id": (_texts, builders.text_column),
+    "text": (_texts, builders.text_column),
     "category": (_strings, builders.category_column),
     "choices": (_choices, builders.text_column),
     "date": (_strings, builders.date_column),
@@ -184,10 +189,12 @@ def _columns(bodies: Iterator[bytes]) -> tuple[dict[str, Any], int]:
     if n_rows == 0:
         raise _NotTheUsualShape  # to_frame's empty frame
     _to_arrow(gathered, chunks)
-    columns = {
-        column: finish(_combined(column_chunks))
-        for (column, _, _, finish), column_chunks in zip(_COLUMNS, chunks, strict=True)
-    }
+    columns: dict[str, Any] = {}
+    for index, (column, _, _, finish) in enumerate(_COLUMNS):
+        combined = _combined(chunks[index])
+        chunks[index] = []  # a column's chunks go once it is whole: one column's copy at a time
+        columns[column] = finish(combined)
+        del combined
     return columns, n_rows
 
 
@@ -218,5 +225,8 @@ def _combined(chunks: list[pa.Array]) -> pa.Array:
         kinds = {pa.float64()}
     if kinds:
         (kind,) = kinds
-        chunks = [chunk if chunk.type == kind else chunk.cast(kind) for chunk in chunks]
-    return pa.concat_arrays(chunks)
+        chunks = [
+            chunk if chunk.type == kind else pc.cast(chunk, kind, memory_pool=POOL)
+            for chunk in chunks
+        ]
+    return pa.concat_arrays(chunks, memory_pool=POOL)
