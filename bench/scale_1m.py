@@ -36,38 +36,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.peak import frame_mb, measure
+
 SIZES = (100_000, 1_000_000)
 CHANGED_SHARE = 0.05
 OUT = Path("data/out/scale_1m.md")
 
 
-# --- measuring one step, inside its own process ---------------------------------------------
-
-
-def _status(field: str) -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
-def _measure(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Time ``run`` and its peak resident memory beyond what the process held before it."""
-    import gc
-
-    gc.collect()
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # resets VmHWM to the current resident size
-    before = _status("VmRSS:")
-    start = time.perf_counter()
-    extra = run()
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_mb": (_status("VmHWM:") - before) / 1e6, **extra}
-
-
-def _frame_mb(frame: Any) -> float:
-    return float(frame.memory_usage(deep=True).sum()) / 1e6
+# --- one step, inside its own process -------------------------------------------------------
 
 
 def _step(name: str, folder: Path) -> dict[str, Any]:
@@ -93,8 +69,8 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
             holder["frame"] = result.frame
             return {"n_fetched": result.n_fetched, "n_cached": result.n_cached}
 
-        measured = _measure(fetch)
-        measured["frame_mb"] = _frame_mb(holder["frame"])
+        measured = measure(fetch)
+        measured["frame_mb"] = frame_mb(holder["frame"])
         if name == "warm":
             holder["frame"].to_parquet(frame_path)
         client.close()
@@ -106,7 +82,7 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
         store = open_cache(cache)
         bodies = list(store.bodies(server["url"], store.scope_for(server["key"]), ids).values())
         store.close()
-        return _measure(lambda: {"n": len(json.loads(b"[" + b",".join(bodies) + b"]"))})
+        return measure(lambda: {"n": len(json.loads(b"[" + b",".join(bodies) + b"]"))})
 
     frame = pd.read_parquet(frame_path)
     if name == "breakdowns":
@@ -140,7 +116,7 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
                 each[label] = time.perf_counter() - start
             return {}
 
-        measured = _measure(breakdowns)
+        measured = measure(breakdowns)
         return {**measured, "each": each}
     if name == "dashboard":
         import matplotlib
@@ -160,13 +136,13 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
                 times.append(time.perf_counter() - start)
             return {}
 
-        measured = _measure(change)
+        measured = measure(change)
         dash.close()
         return {**measured, "seconds": sorted(times)[1], "slowest": max(times)}
     if name == "csv":
-        return _measure(lambda: _size(kd.export_csv(frame, folder / "out.csv")))
+        return measure(lambda: _size(kd.export_csv(frame, folder / "out.csv")))
     if name == "parquet":
-        return _measure(lambda: _size(kd.to_parquet(frame, folder / "out.parquet")))
+        return measure(lambda: _size(kd.to_parquet(frame, folder / "out.parquet")))
     if name == "history_append":
         import random
 
@@ -186,10 +162,10 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
             client.close()
             return {"changed": len(changed)}
 
-        return _measure(append)
+        return measure(append)
     if name == "versions":
         history = kd.History(folder / "history")
-        return _measure(lambda: {"versions": len(history.versions())})
+        return measure(lambda: {"versions": len(history.versions())})
     raise SystemExit(f"no step {name!r}")
 
 

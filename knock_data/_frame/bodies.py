@@ -1,26 +1,28 @@
-"""Prospect JSON bodies straight into the frame's columns, no dict kept per record.
+"""Prospect records, or their JSON bodies, straight into the frame's columns.
 
-:func:`frame_from_bodies` is :func:`knock_data.to_frame` for bodies (JSON as Knock sends it):
-the same frame, dtypes and errors, built the way a warm rebuild of a million cached
-prospects needs it. The bodies are read in one pass, a few hundred at a time:
+:func:`frame_from_bodies` is :func:`knock_data.to_frame` for bodies (JSON as Knock sends it),
+and :func:`frame_from_records` its fast path for records: the same frame, dtypes and errors,
+built the way a warm rebuild of a million prospects needs it. The records are read in one
+pass, a few hundred at a time:
 
-1. parsed (orjson; see :mod:`knock_data._json`) while the garbage collector is paused
-   (:func:`~knock_data._json.collector_paused`);
-2. each field's values gathered at once (one ``itemgetter`` over all the documented fields),
-   while the few hundred records are still in the CPU cache; the records are then dropped;
+1. bodies are parsed (orjson; see :mod:`knock_data._json`), and everything runs with the
+   garbage collector paused (:func:`~knock_data._json.collector_paused`);
+2. each field's values are gathered at once (one ``itemgetter`` over all the documented
+   fields), while the few hundred records are still in the CPU cache; parsed records are
+   then dropped, no dict kept;
 3. every few thousand records, each field's values become an Arrow array of the column's
    raw type (text, booleans, numbers), so no Python value outlives its chunk;
 4. at the end each column is built from its Arrow chunks by the builder of its kind
-   (:mod:`.columns`): the same code as :func:`to_frame`'s, after its Python-value checks.
+   (:mod:`.columns`): the same code as ``to_frame``'s field-by-field way, after its checks.
 
 That fast path takes the shape Knock sends: every record an object with exactly the
 documented fields, a nested object holding just its documented field (or nothing, or null),
 each value of its column's raw type. Anything else (a field the API added, a number sent as
-text, a date Arrow cannot parse, a body that is not an object) sends the whole input to
-:func:`to_frame` on the parsed records instead, so the answer, extra columns and
-:class:`~knock_data.RecordError` included, is always exactly ``to_frame``'s. The input is
-then iterated a second time: it must be a collection (a list, or a view that reads its bodies
-again), not a one-shot iterator.
+text, a date Arrow cannot parse, a body that is not an object) goes to ``to_frame``'s
+field-by-field way on the records instead, so the answer, extra columns and
+:class:`~knock_data.RecordError` included, is always exactly its. Bodies are then iterated
+a second time: they must be a collection (a list, or a view that reads its bodies again),
+not a one-shot iterator.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from knock_data._frame.frame import to_frame
 from knock_data._json import collector_paused, fast_loads, loads
 from knock_data._schema import COLUMN_KINDS, FIELD_TO_COLUMN
 
-__all__ = ["frame_from_bodies", "parse_records"]
+__all__ = ["frame_from_bodies", "frame_from_records", "parse_records"]
 
 # Parsed and gathered at a time: a few hundred records fit in the CPU cache, where gathering
 # 25 fields from records parsed long before reloads each one from memory (measured: 4,096
@@ -129,19 +131,36 @@ def frame_from_bodies(bodies: Collection[bytes]) -> pd.DataFrame:
     ['47569637', '2be16a9e-b3ab-4b1f-9632-575aca1a3d20', 'new']
     """
     with collector_paused():
-        try:
-            columns, n_rows = _columns(iter(bodies))
-        except (
-            _NotTheUsualShape,
-            ValueError,
-            TypeError,
-            KeyError,
-            OverflowError,
-            pa.ArrowException,
-        ):
-            columns = None  # DecodeError is a ValueError
-        if columns is None:
+        body_iter = iter(bodies)
+        chunks = iter(lambda: list(map(fast_loads, itertools.islice(body_iter, _PARSE_ROWS))), [])
+        frame = _fast_frame(chunks)
+        if frame is None:
             return to_frame(parse_records(bodies))
+    return frame
+
+
+def frame_from_records(records: list[Any]) -> pd.DataFrame | None:
+    """:func:`to_frame`'s frame of these records by the fast path, or None when they are not
+    all of the usual shape (then only :func:`to_frame`'s field-by-field way gives the frame).
+
+    Examples
+    --------
+    >>> from knock_data.sandbox import EXAMPLE_PROSPECT
+    >>> frame_from_records([EXAMPLE_PROSPECT]).loc[0, "status"]
+    'new'
+    >>> frame_from_records([{"prospectId": "1"}]) is None  # fields missing
+    True
+    """
+    chunks = (records[i : i + _PARSE_ROWS] for i in range(0, len(records), _PARSE_ROWS))
+    with collector_paused():
+        return _fast_frame(chunks)
+
+
+def _fast_frame(chunks: Iterator[list[Any]]) -> pd.DataFrame | None:
+    try:
+        columns, n_rows = _columns(chunks)
+    except (_NotTheUsualShape, ValueError, TypeError, KeyError, OverflowError, pa.ArrowException):
+        return None  # a DecodeError is a ValueError
     return pd.DataFrame(columns, index=pd.RangeIndex(n_rows), copy=False)
 
 
@@ -166,18 +185,19 @@ def parse_records(bodies: Collection[Any]) -> list[Any]:
     return records
 
 
-def _columns(bodies: Iterator[bytes]) -> tuple[dict[str, Any], int]:
-    """Every documented column from the bodies, by the fast path (see the module docstring).
+def _columns(row_chunks: Iterator[list[Any]]) -> tuple[dict[str, Any], int]:
+    """Every documented column from the records, a few hundred at a time, by the fast path
+    (see the module docstring).
 
     Raises
     ------
     _NotTheUsualShape, ValueError, TypeError, KeyError, OverflowError, pyarrow.ArrowException
-        The bodies are not all of the usual shape.
+        The records are not all of the usual shape.
     """
     gathered: list[list[Any]] = [[] for _ in _TOP_LEVEL]
     chunks: list[list[pa.Array]] = [[] for _ in _COLUMNS]
     n_rows = 0
-    while rows := list(map(fast_loads, itertools.islice(bodies, _PARSE_ROWS))):
+    for rows in row_chunks:
         if set(map(type, rows)) != {dict} or set(map(len, rows)) != {len(_TOP_LEVEL)}:
             raise _NotTheUsualShape  # not objects, or fields added or missing
         for index, values in enumerate(zip(*map(_GATHER, rows), strict=True)):

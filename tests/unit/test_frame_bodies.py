@@ -1,8 +1,8 @@
-"""to_frame on JSON bodies: parsed straight into columns, always exactly to_frame's answer.
+"""to_frame's fast path, on records and on JSON bodies: always exactly the careful answer.
 
-Every test compares against ``to_frame`` on the records ``json.loads`` makes of the same
-bodies: the fast path must never give another frame, and anything it cannot take must give
-to_frame's own frame or its own error.
+Every test compares against ``to_frame``'s field-by-field way (``_frame_by_fields``, every
+check made) on the records ``json.loads`` makes of the same bodies: the fast path must never
+give another frame, and anything it cannot take must give that way's frame or its error.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import knock_data._frame.bodies as bodies_module
+import knock_data._frame.frame as frame_module
 import knock_data._json as json_module
 from knock_data import RecordError, to_frame
 from knock_data._frame.bodies import frame_from_bodies
@@ -46,24 +47,32 @@ class Forbidden(AssertionError):
     pass
 
 
+def careful(records: list[Any]) -> pd.DataFrame:
+    """The field-by-field way, every check made: the answer the fast path must give."""
+    return frame_module._frame_by_fields(records)
+
+
 def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast path must take these bodies: the records' to_frame must not be called."""
+    """The fast path must take these: neither bodies parsed into records for to_frame, nor
+    the field-by-field way."""
 
     def refuse(records: object) -> pd.DataFrame:
-        raise Forbidden("the bodies were parsed into records")
+        raise Forbidden("the fast path gave up")
 
     monkeypatch.setattr(bodies_module, "to_frame", refuse)
+    monkeypatch.setattr(frame_module, "_frame_by_fields", refuse)
 
 
-def test_sandbox_bodies_take_the_fast_path_and_give_to_frames_frame(
+def test_sandbox_records_and_bodies_take_the_fast_path_to_the_careful_frame(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     records = generate_prospects(700)
-    expected = to_frame(records)
+    expected = careful(records)
+    bodies = encode(records)
     no_fallback(monkeypatch)
-    frame = frame_from_bodies(encode(records))
-    pd.testing.assert_frame_equal(frame, expected)
-    assert frame.equals(expected)
+    for frame in (to_frame(records), frame_from_bodies(bodies), to_frame(bodies)):
+        pd.testing.assert_frame_equal(frame, expected)
+        assert frame.equals(expected)
 
 
 def test_to_frame_takes_bodies_from_a_list_a_generator_and_a_json_lines_file(
@@ -137,8 +146,11 @@ def test_untidy_records_give_to_frames_frame(changes: dict[str, Any]) -> None:
     records = generate_prospects(30)
     records.insert(17, example(**changes))
     del records[3]["unit"]  # a record without a field
-    expected = to_frame(records)
+    expected = careful(records)
     assert frame_from_bodies(encode(records)).equals(expected)
+    assert to_frame(records).equals(expected)
+    del records[3]
+    assert to_frame(records).equals(careful(records))  # the untidy record alone
 
 
 def test_counts_whole_in_one_chunk_and_decimal_in_another_are_one_int_column(
@@ -147,11 +159,11 @@ def test_counts_whole_in_one_chunk_and_decimal_in_another_are_one_int_column(
     records = [example(prospectId=str(i), occupants=i % 4) for i in range(120)]
     records[110]["occupants"] = 3.0
     records[111]["minBudget"] = None
-    expected = to_frame(records)
+    expected = careful(records)
     no_fallback(monkeypatch)
-    frame = frame_from_bodies(encode(records))
-    assert frame.equals(expected)
-    assert str(frame["occupants"].dtype) == "Int64"
+    for frame in (frame_from_bodies(encode(records)), to_frame(records)):
+        assert frame.equals(expected)
+        assert str(frame["occupants"].dtype) == "Int64"
 
 
 @pytest.mark.parametrize(
@@ -169,11 +181,12 @@ def test_a_bad_value_is_to_frames_error(changes: dict[str, Any], field: str) -> 
     records = generate_prospects(40)
     records[23] = example(**changes)
     with pytest.raises(RecordError) as expected:
-        to_frame(records)
-    with pytest.raises(RecordError) as raised:
-        frame_from_bodies(encode(records))
-    assert (raised.value.position, raised.value.field) == (23, field)
-    assert str(raised.value) == str(expected.value)
+        careful(records)
+    for source in (encode(records), records):
+        with pytest.raises(RecordError) as raised:
+            to_frame(source)
+        assert (raised.value.position, raised.value.field) == (23, field)
+        assert str(raised.value) == str(expected.value)
 
 
 def test_a_body_that_is_not_json_or_not_an_object_is_named_by_its_position() -> None:
@@ -189,7 +202,7 @@ def test_what_orjson_refuses_is_read_as_json_reads_it() -> None:
     body = json.dumps(example(minBudget=float("nan"), extra=10**20)).encode()
     assert b"NaN" in body
     assert repr(loads(body)) == repr(json.loads(body))
-    assert frame_from_bodies([body]).equals(to_frame([json.loads(body)]))
+    assert frame_from_bodies([body]).equals(careful([json.loads(body)]))
 
 
 def test_a_count_beyond_64_bits_is_refused_not_wrapped() -> None:
@@ -202,7 +215,8 @@ def test_a_count_beyond_64_bits_is_refused_not_wrapped() -> None:
 
 
 def test_no_bodies_give_the_empty_frame() -> None:
-    assert frame_from_bodies([]).equals(to_frame([]))
+    assert frame_from_bodies([]).equals(careful([]))
+    assert to_frame([]).equals(careful([]))
 
 
 # --- the garbage collector ----------------------------------------------------------------
