@@ -83,6 +83,13 @@ _LAZY: dict[str, str] = {
     "is_closed": "knock_data._analysis.lifecycle",
     "is_dormant": "knock_data._analysis.lifecycle",
     "lifecycle_state": "knock_data._analysis.lifecycle",
+    # how leads move: the history's versions, cohorts, time to a stage, idle open leads
+    "aging": "knock_data._analysis.aging",
+    "cohort_conversion": "knock_data._analysis.cohorts",
+    "stage_dates": "knock_data._analysis.movement",
+    "time_to_stage": "knock_data._analysis.survival",
+    "transitions": "knock_data._analysis.movement",
+    "waterfall": "knock_data._analysis.movement",
     # charts (matplotlib)
     "plot_comparison": "knock_data._charts",
     "plot_consent": "knock_data._charts",
@@ -92,6 +99,11 @@ _LAZY: dict[str, str] = {
     "plot_leads_over_time": "knock_data._charts",
     "plot_sources": "knock_data._charts",
     "plot_status": "knock_data._charts",
+    "plot_aging": "knock_data._charts.aging",
+    "plot_cohorts": "knock_data._charts.cohorts",
+    "plot_time_to_stage": "knock_data._charts.survival",
+    "plot_transitions": "knock_data._charts.movement",
+    "plot_waterfall": "knock_data._charts.movement",
     "report_table": "knock_data._charts",
     # widgets (ipywidgets)
     "Dashboard": "knock_data._dashboard",
@@ -127,6 +139,8 @@ __all__ = [
     "Timeout",
     "WrongArgumentType",
     "__version__",
+    "aging",
+    "cohort_conversion",
     "compare_conversion",
     "compare_periods",
     "consent_breakdown",
@@ -141,6 +155,8 @@ __all__ = [
     "leads_over_time",
     "lifecycle_state",
     "normalize_status",
+    "plot_aging",
+    "plot_cohorts",
     "plot_comparison",
     "plot_consent",
     "plot_demand",
@@ -149,16 +165,23 @@ __all__ = [
     "plot_leads_over_time",
     "plot_sources",
     "plot_status",
+    "plot_time_to_stage",
+    "plot_transitions",
+    "plot_waterfall",
     "possible_duplicates",
     "read_ids",
     "report_table",
     "sandbox",
     "source_breakdown",
     "source_roi",
+    "stage_dates",
     "stage_of",
     "status_breakdown",
+    "time_to_stage",
     "to_frame",
     "to_parquet",
+    "transitions",
+    "waterfall",
     "wilson_interval",
     "with_names",
 ]
@@ -185,6 +208,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         status_breakdown,
         wilson_interval,
     )
+    from knock_data._analysis.aging import aging
+    from knock_data._analysis.cohorts import cohort_conversion
     from knock_data._analysis.lifecycle import (
         CLOSED_STATUSES,
         DORMANT_AFTER,
@@ -193,6 +218,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         is_dormant,
         lifecycle_state,
     )
+    from knock_data._analysis.movement import stage_dates, transitions, waterfall
+    from knock_data._analysis.survival import time_to_stage
     from knock_data._charts import (
         plot_comparison,
         plot_consent,
@@ -204,6 +231,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_status,
         report_table,
     )
+    from knock_data._charts.aging import plot_aging
+    from knock_data._charts.cohorts import plot_cohorts
+    from knock_data._charts.movement import plot_transitions, plot_waterfall
+    from knock_data._charts.survival import plot_time_to_stage
     from knock_data._dashboard import Dashboard
     from knock_data._fetch.client import KnockClient
     from knock_data._fetch.ids import IdList, read_ids

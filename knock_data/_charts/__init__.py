@@ -11,10 +11,11 @@ returns the panels' Axes.
 The modules: ``colors.py`` (a fixed colour per value), ``labels.py`` (what a reader calls
 each column and value, from the schema's one table of labels), ``_text.py`` (titles),
 ``_top.py`` (the top N, then "Other (n more)"), ``_bars.py`` (axes and labelled bars), the
-charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``)
-and ``registry.py``,
+charts by family (``breakdowns.py``, ``funnel.py``, ``over_time.py``, ``comparisons.py``;
+of a history: ``movement.py``, ``cohorts.py``, ``survival.py``, ``aging.py``, with
+``_heatmap.py``) and ``registry.py``,
 the one list of charts that the report and the dashboard both read (and the comparison
-charts, drawn on request).
+charts, drawn on request, and the movement charts, drawn from a history).
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ from knock_data._charts.registry import (
     CHART_OPTIONS,
     CHARTS,
     COMPARISON_CHARTS,
+    MOVEMENT_CHARTS,
     Chart,
     chart_named,
+    draw_movement,
+    movement_chart_named,
     tabs,
 )
 from knock_data._charts.tables import report_table
@@ -58,6 +62,7 @@ __all__ = [
     "COMPARISON_CHARTS",
     "CONSENT_COLORS",
     "MISSING_COLOR",
+    "MOVEMENT_CHARTS",
     "NO_SOURCE",
     "OTHER_COLOR",
     "STAGE_COLORS",
@@ -65,6 +70,8 @@ __all__ = [
     "Chart",
     "chart_named",
     "column_label",
+    "draw_movement",
+    "movement_chart_named",
     "plot_comparison",
     "plot_consent",
     "plot_demand",

@@ -11,7 +11,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from knock_data._charts._text import count_label, no_data_text, short_label
 
-__all__ = ["barh", "count_axis", "new_axes", "no_data"]
+__all__ = ["barh", "count_axis", "footnote", "new_axes", "no_data"]
 
 
 def new_axes(ax: Axes | None, n_bars: int = 5, width: float = 8.0) -> Axes:
@@ -78,3 +78,18 @@ def count_axis(axis: Axis) -> None:
     """Ticks of whole numbers only (a count of 3 prospects has no tick at 2.5), as 1,750."""
     axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+
+
+def footnote(ax: Axes, text: str, *, below: float = 48) -> None:
+    """A small grey note under the plot, ``below`` points under its bottom edge (clear of
+    the tick labels and the axis label)."""
+    ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords="axes fraction",
+        xytext=(0, -below),
+        textcoords="offset points",
+        fontsize=7.5,
+        color="#636363",
+        va="top",
+    )

@@ -14,6 +14,7 @@ __all__ = [
     "count_label",
     "count_rows",
     "no_data_text",
+    "percent",
     "plural",
     "row_noun",
     "short_label",
@@ -101,3 +102,18 @@ def no_data_text(noun: str) -> str:
 def count_label(count: int, share: float) -> str:
     """A bar's label: ``1,234 (12.3%)``, or just the count when there is no share."""
     return f"{count:,} ({share:.1%})" if np.isfinite(share) else f"{count:,}"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, with ``<1%`` rather than a ``0%`` that is not nothing.
+
+    Examples
+    --------
+    >>> percent(0.42), percent(0.002), percent(0.0), percent(0.998)
+    ('42%', '<1%', '0%', '>99%')
+    """
+    if 0 < share < 0.005:
+        return "<1%"
+    if 0.995 <= share < 1:
+        return ">99%"
+    return f"{share:.0%}"

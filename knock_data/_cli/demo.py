@@ -4,7 +4,8 @@ Reads a file of prospect ids (by default the sample ids shipped with the package
 demo runs from any folder), fetches them (from the embedded sandbox unless
 ``KNOCK_API_KEY`` is set), writes the prospects and the per-id errors as spreadsheet-safe
 CSV, prints the status, source, consent and funnel tables, and writes the five charts as PNG
-files (:mod:`knock_data._cli.report`).
+files (:mod:`knock_data._cli.report`). On the sandbox it then runs a few simulated weeks of
+weekly refreshes into a history and writes the movement charts beside the others.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from knock_data._fetch.client import KnockClient
+    from knock_data.sandbox import SandboxServer
 
 __all__ = ["DEFAULT_OUT", "DemoOutput", "add_demo", "run_demo"]
 
 #: Where the demo writes, under the current folder, unless told otherwise.
 DEFAULT_OUT = Path("data/out")
+#: Simulated weeks of the demo's movement run: a snapshot at the start and one a week after.
+MOVEMENT_WEEKS = 8
 
 
 def add_demo(commands: Commands) -> None:
@@ -41,7 +45,9 @@ def add_demo(commands: Commands) -> None:
         description=(
             "Fetch every id in IDS_FILE, write prospects.csv and fetch_errors.csv to the output "
             "folder, print the status, source, consent and funnel tables and write the charts "
-            f"as PNG files. Without ${ENV_API_KEY} it runs on the built-in sandbox."
+            f"as PNG files. Without ${ENV_API_KEY} it runs on the built-in sandbox, then "
+            "moves the sandbox's clock a few weeks, refreshing weekly into a history, and "
+            "writes the movement charts too."
         ),
     )
     parser.add_argument(
@@ -64,12 +70,38 @@ def add_demo(commands: Commands) -> None:
     parser.add_argument(
         "--workers", type=positive_int, default=8, help="concurrent requests (default: 8)"
     )
+    parser.add_argument(
+        "--weeks",
+        type=_weeks,
+        default=MOVEMENT_WEEKS,
+        help="simulated weeks of the movement run on the sandbox, 0 for none "
+        "(default: %(default)s)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_run)
 
 
+def _weeks(text: str) -> int:
+    """A whole number of weeks, zero or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of weeks, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
-    run_demo(args.ids_file, args.out, workers=args.workers, progress=not args.no_progress)
+    run_demo(
+        args.ids_file,
+        args.out,
+        workers=args.workers,
+        progress=not args.no_progress,
+        movement_weeks=args.weeks,
+    )
     return 0
 
 
@@ -84,14 +116,17 @@ class DemoOutput:
 
 
 @contextlib.contextmanager
-def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClient]:
-    """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox."""
+def _client(
+    workers: int, cache: Path | None, out: TextIO
+) -> Iterator[tuple[KnockClient, SandboxServer | None]]:
+    """A client on Knock when ``KNOCK_API_KEY`` is set, else on an in-process sandbox (and
+    the sandbox, whose clock the movement run moves)."""
     from knock_data._fetch.client import KnockClient
 
     if os.environ.get(ENV_API_KEY):
         with KnockClient(cache=cache, max_workers=workers) as client:
             print(f"Fetching from Knock at {client.base_url} (key from {ENV_API_KEY}).", file=out)
-            yield client
+            yield client, None
         return
 
     from knock_data.sandbox import SandboxServer
@@ -108,7 +143,7 @@ def _client(workers: int, cache: Path | None, out: TextIO) -> Iterator[KnockClie
         with KnockClient(
             server.api_key, base_url=server.url, cache=path, max_workers=workers
         ) as client:
-            yield client
+            yield client, server
 
 
 def run_demo(
@@ -118,6 +153,7 @@ def run_demo(
     workers: int = 8,
     cache: str | Path | None = None,
     progress: bool = True,
+    movement_weeks: int = MOVEMENT_WEEKS,
     out: TextIO | None = None,
 ) -> DemoOutput:
     """Fetch the ids in ``ids_file`` and write prospects, errors, tables and charts.
@@ -135,6 +171,9 @@ def run_demo(
         Cache file; by default the user's cache with a key, a temporary one on the sandbox.
     progress
         Show the progress bar.
+    movement_weeks
+        On the sandbox, how many simulated weeks of weekly refreshes into a history to run
+        before writing the movement charts (0: none).
     out
         Where the report is printed (standard output by default).
 
@@ -158,41 +197,105 @@ def run_demo(
     with contextlib.ExitStack() as stack:
         ids_path = Path(ids_file) if ids_file is not None else stack.enter_context(sample_ids())
         ids = read_ids(ids_path)
-    with _client(workers, Path(cache) if cache else None, out) as client:
+    with _client(workers, Path(cache) if cache else None, out) as (client, server):
         print(describe_read(ids, ids_path), file=out, flush=True)
         result = client.fetch_prospects(ids, progress=progress)
-    print(result.summary(), file=out)
+        print(result.summary(), file=out)
 
-    out_path.mkdir(parents=True, exist_ok=True)
-    frame = result.frame
-    if not os.environ.get("KNOCK_API_KEY"):  # the sandbox's prospects: name them as it does
-        from knock_data.sandbox import naming_tables
+        out_path.mkdir(parents=True, exist_ok=True)
+        frame = result.frame
+        if server is not None:  # the sandbox's prospects: name them as it does
+            from knock_data.sandbox import naming_tables
 
-        frame = with_names(frame, **naming_tables())
-    files = [out_path / "prospects.csv", out_path / "fetch_errors.csv"]
-    export_csv(frame, files[0])
-    export_csv(result.errors, files[1])
+            frame = with_names(frame, **naming_tables())
+        files = [out_path / "prospects.csv", out_path / "fetch_errors.csv"]
+        export_csv(frame, files[0])
+        export_csv(result.errors, files[1])
 
-    # Knock's leads: every record but the deleted ones, not-a-prospect records included.
-    leads = filter_prospects(frame, include_not_prospect=True)
-    print(
-        f"\n{len(leads):,} leads ({len(frame) - len(leads):,} deleted records left out); "
-        f"{len(filter_prospects(frame)):,} prospects.",
-        file=out,
-    )
-    with pd.option_context("display.width", 120, "display.max_colwidth", 60):
-        for name, table in breakdown_tables(leads).items():
-            print(f"\n== {name} ==\n{_as_text(table)}", file=out)
-    files += write_charts(leads, out_path)
+        # Knock's leads: every record but the deleted ones, not-a-prospect records included.
+        leads = filter_prospects(frame, include_not_prospect=True)
+        print(
+            f"\n{len(leads):,} leads ({len(frame) - len(leads):,} deleted records left out); "
+            f"{len(filter_prospects(frame)):,} prospects.",
+            file=out,
+        )
+        with pd.option_context("display.width", 120, "display.max_colwidth", 60):
+            for name, table in breakdown_tables(leads).items():
+                print(f"\n== {name} ==\n{_as_text(table)}", file=out)
+        files += write_charts(leads, out_path)
+        if len(result.errors):
+            by_reason = result.errors["reason"].value_counts().to_dict()
+            detail = ", ".join(f"{n} {code}" for code, n in sorted(by_reason.items()))
+            print(f"\n{len(result.errors):,} ids failed ({detail}): see {files[1]}.", file=out)
 
-    if len(result.errors):
-        by_reason = result.errors["reason"].value_counts().to_dict()
-        detail = ", ".join(f"{n} {code}" for code, n in sorted(by_reason.items()))
-        print(f"\n{len(result.errors):,} ids failed ({detail}): see {files[1]}.", file=out)
+        if server is not None and movement_weeks:
+            files += _movement_run(server, ids, out_path, workers, movement_weeks, out)
+        else:
+            print(
+                "\nMovement: keep a history to see how leads move (knock-data fetch --history "
+                "DIR --refresh due, weekly); the sandbox demo shows it over simulated weeks.",
+                file=out,
+            )
     print("\nWrote:", file=out)
     for path in files:
         print(f"  {path}", file=out)
     return DemoOutput(result.summary(), len(result.records), len(result.errors), files)
+
+
+def _movement_run(
+    server: SandboxServer, ids: list[str], out_path: Path, workers: int, weeks: int, out: TextIO
+) -> list[Path]:
+    """A few simulated weeks on the sandbox: weekly ``refresh="due"`` fetches of the ids
+    (and of the leads created since) into a history, then the movement charts.
+
+    The history and its cache live in a temporary folder: the sandbox starts at the same
+    moment every run, so a kept history would hold the same weeks twice.
+    """
+    import pandas as pd
+
+    from knock_data._analysis.movement import transitions, waterfall
+    from knock_data._cli.report import write_movement_charts
+    from knock_data._fetch.client import KnockClient
+    from knock_data._history.store import History
+
+    print(
+        f"\nMovement: {weeks} simulated week{'' if weeks == 1 else 's'} on the sandbox, a "
+        "refresh of what is due each week, kept in a history.",
+        file=out,
+        flush=True,
+    )
+    first_ids = set(server.prospect_ids)
+    with tempfile.TemporaryDirectory(prefix="knock-demo-history-") as tmp:
+        history = History(Path(tmp) / "history")
+        with KnockClient(
+            server.api_key,
+            base_url=server.url,
+            cache=Path(tmp) / "http_cache.sqlite",
+            history=history,
+            max_workers=workers,
+        ) as client:
+            for week in range(weeks + 1):
+                if week:
+                    server.advance(days=7)
+                arrived = [pid for pid in server.prospect_ids if pid not in first_ids]
+                result = client.fetch_prospects(
+                    [*ids, *arrived], refresh="due", now=server.now, progress=False
+                )
+                print(
+                    f"  {server.now:%Y-%m-%d}: {len(result.records):,} prospects, "
+                    f"{result.n_fetched:,} fetched, {result.n_not_due:,} not due",
+                    file=out,
+                    flush=True,
+                )
+        versions = history.versions()
+        start, end = versions["valid_from"].min(), pd.Timestamp(server.now)  # the runs' moments
+        latest = history.as_of(end)
+    with pd.option_context("display.width", 120):
+        print(f"\n== where leads moved, {start:%Y-%m-%d} to {end:%Y-%m-%d} ==", file=out)
+        print(transitions(versions, start, end).to_string(), file=out)
+        print("\n== open leads ==", file=out)
+        print(waterfall(versions, start, end).to_string(index=False), file=out)
+    return write_movement_charts(versions, start, end, latest, out_path)
 
 
 def _percent(value: object) -> str:

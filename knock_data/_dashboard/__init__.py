@@ -46,6 +46,7 @@ from knock_data._dashboard.filters import (
     with_labels,
 )
 from knock_data._dashboard.layout import TABS, build_widgets
+from knock_data._dashboard.movement import MOVEMENT_TAB, MovementTab
 from knock_data._dashboard.render import ChartRenderer, rows_key
 from knock_data._dashboard.summary import (
     Summary,
@@ -165,6 +166,12 @@ class Dashboard:
         and agent names are added as ``with_names`` adds them, and ``source`` and
         ``status`` names rename those filters' values on screen. A value without a name
         shows as it is.
+    history
+        A :class:`knock_data.History` of these prospects: the **Movement** tab then shows,
+        for the rows the filters keep, where leads moved between two of its snapshots
+        (picked in ``controls["movement_start"]`` and ``controls["movement_end"]``), the
+        open leads that came in and went out, and the cohorts' conversion. Without one
+        the tab says how to keep a history.
 
     Attributes
     ----------
@@ -174,7 +181,8 @@ class Dashboard:
         with their counts), ``created`` (a ``SelectionRangeSlider`` of days),
         ``created_start`` and ``created_end`` (``DatePicker``), ``tz`` and ``by``
         (``Dropdown``; ``by`` is a column of :data:`GROUP_BY`, or ``""`` for no grouping),
-        ``include_deleted`` and ``include_not_prospect`` (``Checkbox``).
+        ``include_deleted`` and ``include_not_prospect`` (``Checkbox``); with a history,
+        ``movement_start`` and ``movement_end`` (``Dropdown`` of its snapshots).
         Setting their ``value`` acts as a click would.
     widget : ipywidgets.VBox
         The whole dashboard, to place inside other widgets.
@@ -205,6 +213,7 @@ class Dashboard:
         *,
         title: str = "Leasing leads",
         labels: Mapping[str, Mapping[Any, str]] | None = None,
+        history: Any = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
             raise WrongArgumentType(
@@ -257,6 +266,11 @@ class Dashboard:
         )
         self.controls = self._w.controls
         self.widget = self._w.box
+        # The Movement tab, after the registry's tabs: the history's charts of the rows shown.
+        self._movement = MovementTab(history, df)
+        self._tab_titles = [*TABS, MOVEMENT_TAB]
+        self._w.tabs.children = (*self._w.tabs.children, self._movement.page)
+        self._w.tabs.titles = tuple(self._tab_titles)
         self._range = CreatedRange(
             self.controls["created"],
             self.controls["created_start"],
@@ -275,6 +289,9 @@ class Dashboard:
         self._w.export_pii.observe(lambda _: self._clear_export(), names="value")
         self._w.export_format.observe(lambda _: self._clear_export(), names="value")
         self._w.tabs.observe(lambda _: self._draw_visible(), names="selected_index")
+        for name, control in self._movement.controls.items():  # the period picker
+            self.controls[name] = control
+            control.observe(self._on_period, names="value")
         self.refresh()
 
     # -- public API -------------------------------------------------------------------
@@ -315,26 +332,36 @@ class Dashboard:
         """
         return plain(empty_html(self._reason)) if self._shown.empty else None
 
+    @property
+    def movement_note(self) -> str:
+        """What the Movement tab says beside its charts, as plain text: how to keep a history
+        when there is none, why nothing is drawn (one snapshot, a backward period), else
+        ``""``."""
+        return plain(self._movement.note_html)
+
     def chart_svg(self, name: str) -> bytes:
         """The SVG chart ``name`` shows now (``b""`` until its tab is first opened).
 
         ``name`` is one of the registry's charts: ``"status"``, ``"sources"``,
-        ``"consent"``, ``"funnel"``, ``"leads_over_time"``. Charts on a closed tab are drawn
-        when it opens, so theirs may be of earlier filters.
+        ``"consent"``, ``"funnel"``, ``"leads_over_time"``, and with a history the Movement
+        tab's ``"transitions"``, ``"waterfall"`` and ``"cohorts"``. Charts on a closed tab
+        are drawn when it opens, so theirs may be of earlier filters.
         """
+        if name in self._movement.names:  # b"" without a history: the tab explains
+            return self._movement.svg(name)
         return bytes(self._w.images[chart_named(name).name].value)
 
     @property
     def tab(self) -> str:
         """The open tab's title; set it to open another tab (its charts draw then)."""
-        return list(TABS)[self._w.tabs.selected_index or 0]
+        return self._tab_titles[self._w.tabs.selected_index or 0]
 
     @tab.setter
     def tab(self, title: str) -> None:
-        if title not in TABS:
-            choices = ", ".join(repr(t) for t in TABS)
+        if title not in self._tab_titles:
+            choices = ", ".join(repr(t) for t in self._tab_titles)
             raise ConfigurationError(f"there is no tab {title!r}; the tabs are {choices}.")
-        self._w.tabs.selected_index = list(TABS).index(title)
+        self._w.tabs.selected_index = self._tab_titles.index(title)
 
     @property
     def export_pii(self) -> str:
@@ -449,6 +476,10 @@ class Dashboard:
     def close(self) -> None:
         """Close the widgets and free the figures (the dashboard stops updating)."""
         self._range.close()
+        for name, control in self._movement.controls.items():
+            control.unobserve(self._on_period, names="value")
+            self.controls.pop(name, None)
+        self._movement.close()
         for name, control in self.controls.items():
             if name == "tz":
                 control.unobserve(self._on_time_zone, names="value")
@@ -511,6 +542,11 @@ class Dashboard:
         if not self._suspended:
             self.refresh()
 
+    def _on_period(self, _change: Any) -> None:
+        """Another snapshot picked: the Movement tab redraws (when it is open)."""
+        if not self._suspended:
+            self._draw_visible()
+
     def _on_time_zone(self, change: Any) -> None:
         """A new time zone: the range offers that zone's days, keeping the chosen ones."""
         with self._batch():
@@ -539,6 +575,10 @@ class Dashboard:
         """
         view = self._on_screen
         if view is None or self._shown.empty:
+            return
+        if self.tab == MOVEMENT_TAB:
+            positions = self._shown.index.to_numpy(dtype=np.int64)
+            self._movement.draw(positions, view[0], self._shown, self._zone)
             return
         choices = self._choices()
         for name in TABS[self.tab]:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from knock_data._cli import main
-from knock_data._cli.demo import run_demo
+from knock_data._cli.demo import MOVEMENT_WEEKS, run_demo
 from knock_data._fetch.ids import normalize_ids, read_ids
 from knock_data.sandbox import SandboxServer
 
@@ -46,6 +46,11 @@ def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: P
         "consent.png",
         "funnel.png",
         "leads_over_time.png",
+        "transitions.png",
+        "waterfall.png",
+        "cohorts.png",
+        "time_to_stage.png",
+        "aging.png",
     ]
     prospects = pd.read_csv(tmp_path / "out" / "prospects.csv", dtype=str, encoding="utf-8-sig")
     assert len(prospects) == n_found
@@ -67,16 +72,30 @@ def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: P
         assert heading in text
     assert "%" in text.split("== funnel ==")[1]  # rates printed as percentages
     assert f"{len(errors)} ids failed" in text
+    # The movement run: weekly snapshots into a history, then where leads moved.
+    movement = text.split("Movement:")[1]
+    assert movement.count(" not due") == MOVEMENT_WEEKS + 1
+    moved = movement.split("== where leads moved, 2021-11-02 to ")[1]
+    assert "(created)" in moved.split("== open leads ==")[0]
+    assert "open at end" in moved
 
 
 def test_demo_command_line(no_key: None, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     ids = tmp_path / "ids.csv"
     with ids.open("w", newline="") as handle:
         csv.writer(handle).writerows([["prospect_id"], ["47569637"], ["51316"], ["abc"]])
-    assert main(["demo", str(ids), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    command = ["demo", str(ids), "--out", str(tmp_path / "o"), "--no-progress", "--weeks", "1"]
+    assert main(command) == 0
     printed = capsys.readouterr().out
     assert "2 records: 0 from cache, 2 fetched; 1 error: invalid_id=1" in printed
     assert (tmp_path / "o" / "funnel.png").is_file()
+    assert "Movement: 1 simulated week on the sandbox" in printed
+    assert (tmp_path / "o" / "waterfall.png").is_file()
+    assert main(["demo", str(ids), "--out", str(tmp_path / "p"), "--weeks", "0"]) == 0
+    assert not (tmp_path / "p" / "waterfall.png").exists()
+    with pytest.raises(SystemExit):
+        main(["demo", "--weeks", "-1"])
+    assert "--weeks: must be 0 or more, got -1" in capsys.readouterr().err
 
 
 def test_demo_from_any_folder_writes_to_data_out_there(

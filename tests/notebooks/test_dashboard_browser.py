@@ -157,6 +157,12 @@ def drive_dashboard(notebook: Path, jupyter_home: JupyterHome, tmp_path: Path) -
             )
             assert "by community" in _svg(page, "leads-over-time")
 
+            # The Movement tab: the app keeps no history, so the tab says how to keep one.
+            page.get_by_role("tab", name="Movement").click()
+            expect(page.locator(".knock-movement")).to_contain_text(
+                "Movement needs a history", timeout=STEP_TIMEOUT
+            )
+
             # Export: the button prepares the link, the link downloads the CSV.
             page.get_by_role("button", name="Export").click()
             link = page.locator(".knock-export-link a")

@@ -17,6 +17,7 @@ EXPECTED = (
     "01_quickstart.ipynb",
     "02_breakdowns.ipynb",
     "03_funnel_dashboard.ipynb",
+    "04_movement.ipynb",
     "05_comparisons.ipynb",
     "dashboard_app.ipynb",
 )

@@ -9,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+import knock_data as kd
 from knock_data.sandbox import SandboxServer
 from tests.notebooks._jupyter import NOTEBOOKS, JupyterHome, execute_notebook, outputs_text
 
@@ -18,6 +19,7 @@ NAMES = (
     "01_quickstart.ipynb",
     "02_breakdowns.ipynb",
     "03_funnel_dashboard.ipynb",
+    "04_movement.ipynb",
     "05_comparisons.ipynb",
 )
 APP = "dashboard_app.ipynb"
@@ -26,8 +28,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _parameters(name: str, tmp_path: Path) -> dict[str, object]:
-    # The quickstart writes CSV files: into the test's directory, not the repository.
-    return {"out_dir": str(tmp_path / "out")} if name == "01_quickstart.ipynb" else {}
+    # The quickstart writes CSV files, the movement notebook a history: into the test's
+    # directory, not the repository.
+    if name == "01_quickstart.ipynb":
+        return {"out_dir": str(tmp_path / "out")}
+    if name == "04_movement.ipynb":
+        return {"history_dir": str(tmp_path / "history")}
+    return {}
 
 
 def _outputs(nb: nbformat.NotebookNode) -> list[dict]:
@@ -72,6 +79,16 @@ def test_runs_for_a_new_user_on_the_sandbox(
     if name == "03_funnel_dashboard.ipynb":
         views = [out for out in _outputs(nb) if WIDGET_VIEW in out.get("data", {})]
         assert views, "the dashboard did not display itself"
+    if name == "04_movement.ipynb":
+        images = [out for out in _outputs(nb) if "image/png" in out.get("data", {})]
+        assert len(images) == 6, "cohorts, transitions, waterfall, time to tour, aging x2"
+        views = [out for out in _outputs(nb) if WIDGET_VIEW in out.get("data", {})]
+        assert views, "the dashboard with its Movement tab did not display itself"
+        assert "Runs: 12" in text  # twelve weekly snapshots into the history
+        assert "12 snapshots from 2021-11-02 to 2022-01-18" in text
+        assert "What truly happened" in text  # one prospect against the sandbox's truth
+        history = kd.History(tmp_path / "history")
+        assert history.info().runs == 12
     if name == "05_comparisons.ipynb":
         images = [out for out in _outputs(nb) if "image/png" in out.get("data", {})]
         assert len(images) >= 4, "the comparison, funnels and demand charts"
@@ -106,6 +123,9 @@ def test_runs_with_a_key_and_never_shows_it(
     if name == "01_quickstart.ipynb":
         header = (tmp_path / "out" / "prospects.csv").read_text(encoding="utf-8-sig")
         assert header.startswith("prospect_id,")
+    if name == "04_movement.ipynb":  # one snapshot of the key's prospects, kept
+        assert kd.History(tmp_path / "history").info().runs == 1
+        assert "no ground truth" in text
 
 
 def test_the_app_shows_the_dashboard_only(jupyter_home: JupyterHome, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import matplotlib
 import pytest
 
 import knock_data as kd
+from tests.history_frames import observe, versions_from_observations
 from tests.unit.prospect_frames import prospect_frame
 
 matplotlib.use("Agg")
@@ -28,6 +29,12 @@ FRAME = prospect_frame(
     ]
 )
 TMP = Path("/nonexistent-knock-data-dir")
+VERSIONS = versions_from_observations(
+    observe(
+        {"1": [("2021-11-01T00:00:00Z", "new"), ("2021-11-08T00:00:00Z", "open")]},
+        created={"1": "2021-10-30T00:00:00Z"},
+    )
+)
 
 # The package as a caller without a type checker sees it: wrong kinds are the point here.
 loose: Any = kd
@@ -115,6 +122,94 @@ CASES: list[Case] = [
         ValueError,
         ["now", "ISO-8601"],
     ),
+    # movement: a history's versions, stage dates, moments, windows
+    ("stage_dates", lambda: loose.stage_dates([1]), TypeError, ["stage_dates", "DataFrame"]),
+    (
+        "stage_dates",
+        lambda: loose.stage_dates(FRAME),
+        ValueError,
+        ["versions frame", "valid_from", "history.versions()"],
+    ),
+    (
+        "transitions",
+        lambda: loose.transitions(VERSIONS, "2021-11-08", "2021-11-01"),
+        ValueError,
+        ["start", "is after end"],
+    ),
+    (
+        "transitions",
+        lambda: loose.transitions(VERSIONS, "2021-11-01", "2021-11-08", level="stages"),
+        ValueError,
+        ["level='stages'", "'stage' or 'status'"],
+    ),
+    (
+        "waterfall",
+        lambda: loose.waterfall([1], "2021-11-01", "2021-11-08"),
+        TypeError,
+        ["waterfall", "DataFrame"],
+    ),
+    (
+        "waterfall",
+        lambda: loose.waterfall(VERSIONS, "next week", "2021-11-08"),
+        ValueError,
+        ["start", "ISO-8601"],
+    ),
+    (
+        "cohort_conversion",
+        lambda: loose.cohort_conversion(5),
+        TypeError,
+        ["cohort_conversion", "DataFrame"],
+    ),
+    (
+        "cohort_conversion",
+        lambda: loose.cohort_conversion(FRAME, within=30),
+        ValueError,
+        ["within=", "stage_dates"],
+    ),
+    (
+        "time_to_stage",
+        lambda: loose.time_to_stage([1]),
+        TypeError,
+        ["time_to_stage", "DataFrame"],
+    ),
+    (
+        "time_to_stage",
+        lambda: loose.time_to_stage(FRAME, "toured"),
+        ValueError,
+        ["'toured'", "kd.stage_dates"],
+    ),
+    ("aging", lambda: loose.aging([1]), TypeError, ["aging", "DataFrame"]),
+    (
+        "aging",
+        lambda: loose.aging(FRAME, buckets=(14, 7)),
+        ValueError,
+        ["buckets=(14, 7)", "(7, 14, 30, 60)"],
+    ),
+    (
+        "plot_transitions",
+        lambda: loose.plot_transitions(VERSIONS, "2021-11-01", "2021-11-08", "status"),
+        TypeError,
+        ["by keyword", "level"],
+    ),
+    (
+        "plot_waterfall",
+        lambda: loose.plot_waterfall([1], "2021-11-01", "2021-11-08"),
+        TypeError,
+        ["plot_waterfall", "DataFrame"],
+    ),
+    (
+        "plot_cohorts",
+        lambda: loose.plot_cohorts(FRAME, within=[7, 30]),
+        ValueError,
+        ["one window", "within=30"],
+    ),
+    (
+        "plot_time_to_stage",
+        lambda: loose.plot_time_to_stage(FRAME, ax="left"),
+        TypeError,
+        ["ax", "Axes"],
+    ),
+    ("plot_aging", lambda: loose.plot_aging(FRAME, now="soon"), ValueError, ["now", "ISO-8601"]),
     # comparisons, demand, names, report tables
     (
         "compare_conversion",

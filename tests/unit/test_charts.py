@@ -34,6 +34,7 @@ from knock_data._charts import (
     CHARTS,
     COMPARISON_CHARTS,
     CONSENT_COLORS,
+    MOVEMENT_CHARTS,
     OTHER_COLOR,
     chart_named,
     source_color,
@@ -341,7 +342,7 @@ def test_top_must_be_a_whole_number_of_at_least_one(top: Any) -> None:
 
 def test_one_registry_lists_every_public_chart_once() -> None:
     public = {getattr(kd, name) for name in kd.__all__ if name.startswith("plot_")}
-    registered = CHARTS + COMPARISON_CHARTS
+    registered = CHARTS + COMPARISON_CHARTS + MOVEMENT_CHARTS
     assert {chart.plot for chart in registered} == public
     assert len(registered) == len(public) == len({chart.name for chart in registered})
     assert len(CHART_NAMES) == len(CHARTS)
