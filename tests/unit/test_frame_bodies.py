@@ -202,6 +202,9 @@ def test_what_orjson_refuses_is_read_as_json_reads_it() -> None:
     body = json.dumps(example(minBudget=float("nan"), extra=10**20)).encode()
     assert b"NaN" in body
     assert repr(loads(body)) == repr(json.loads(body))
+    wide = json.dumps(example(extra=-(10**19) + 1, other=18446744073709551615)).encode()
+    many = [*encode(generate_prospects(300)), body, wide]
+    assert repr(parse_bodies(many)) == repr([json.loads(b) for b in many])  # ints stay ints
     assert frame_from_bodies([body]).equals(careful([json.loads(body)]))
 
 
@@ -236,7 +239,7 @@ def test_the_bulk_parse_runs_with_the_collector_paused_and_restores_it(
         return parse_one
 
     monkeypatch.setattr(bodies_module, "fast_loads", watched(bodies_module.fast_loads))
-    monkeypatch.setattr(json_module, "loads", watched(json_module.loads))
+    monkeypatch.setattr(json_module, "_orjson_or_json", watched(json_module._orjson_or_json))
     frame_from_bodies(bodies)
     assert len(seen) == 300
     parse_bodies(bodies)
