@@ -6,7 +6,8 @@ so a step's peak memory is the client's alone: the peak resident size during the
 (``VmHWM``, reset once the step's imports and inputs are loaded) minus the resident size
 then. The steps, on the sandbox's distinct prospects:
 
-1. cold fetch: ``fetch_prospects(ids).frame`` into an empty cache;
+1. cold fetch: ``fetch_prospects(ids).frame`` into an empty cache (and the cache file's size
+   then, against the JSON bodies it holds);
 2. warm rebuild: the same call again, from the cache (no request made);
 3. the reference parse: one ``json.loads`` of the cached bodies (read beforehand, not timed);
 4. every breakdown: ``status_breakdown``, ``source_breakdown``, ``consent_breakdown``,
@@ -74,6 +75,7 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
         if name == "warm":
             holder["frame"].to_parquet(frame_path)
         client.close()
+        measured["cache_bytes"] = sum(p.stat().st_size for p in folder.glob("cache.sqlite*"))
         return measured
 
     if name == "parse":
@@ -82,7 +84,8 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
         store = open_cache(cache)
         bodies = list(store.bodies(server["url"], store.scope_for(server["key"]), ids).values())
         store.close()
-        return measure(lambda: {"n": len(json.loads(b"[" + b",".join(bodies) + b"]"))})
+        measured = measure(lambda: {"n": len(json.loads(b"[" + b",".join(bodies) + b"]"))})
+        return {**measured, "body_bytes": sum(map(len, bodies))}
 
     frame = pd.read_parquet(frame_path)
     if name == "breakdowns":
@@ -253,11 +256,15 @@ def table(results: dict[int, dict[str, dict[str, Any]]]) -> str:
         frame_mb = results[size]["warm"]["frame_mb"]
         warm, cold = results[size]["warm"]["peak_mb"], results[size]["cold"]["peak_mb"]
         parse_ratio = results[size]["warm"]["seconds"] / results[size]["parse"]["seconds"]
+        per_prospect = results[size]["cold"]["cache_bytes"] / size
+        body = results[size]["parse"]["body_bytes"] / results[size]["parse"]["n"]
         lines.append(
             f"\n{size:,}: frame {frame_mb:,.0f} MB; warm peak {warm / frame_mb:.1f}x the frame "
             f"(goal <= 6x); cold peak {cold - warm:+,.0f} MB against the warm one (goal <= "
             f"+100 MB); warm rebuild {parse_ratio:.2f}x "
-            f"the reference parse's time (goal <= 1x); breakdowns: "
+            f"the reference parse's time (goal <= 1x); cache file {per_prospect:,.0f} B per "
+            f"prospect for {body:,.0f} B of JSON, {per_prospect / body:.2f}x the bodies (goal "
+            "<= 1.5x); breakdowns: "
             + ", ".join(
                 f"{k} {_seconds(v)}" for k, v in results[size]["breakdowns"]["each"].items()
             )
