@@ -50,7 +50,7 @@ import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -399,15 +399,22 @@ class ProspectCache(SQLiteCache):
         prospect_ids: Iterable[str],
         *,
         include_expired: bool = False,
+        on_block: Callable[[int], None] | None = None,
     ) -> dict[str, bytes]:
         """Cached bodies of these ids for one scope as stored, compressed: ``{prospect_id:
         blob}`` for :meth:`codec`'s ``decompress``. What a warm batch keeps: about 240 bytes
-        a prospect, where the parsed record takes about 3 KB."""
+        a prospect, where the parsed record takes about 3 KB.
+
+        ``on_block`` is told how many copies each block read held, as it is read (a
+        progress bar moves while a million copies are read, about 0.3 s a 100,000).
+        """
         found: dict[str, bytes] = {}
         for block in self._blocks(
             "prospect_id, body", base_url, scope, prospect_ids, include_expired
         ):
             found.update(block)  # type: ignore[arg-type]
+            if on_block is not None and block:
+                on_block(len(block))
         return found
 
     def lookup(

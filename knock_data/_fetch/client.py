@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
@@ -419,14 +419,25 @@ class KnockClient:
         recorder = self._recorder()  # so does an unusable history
         try:
             with Progress(total, enabled=progress) as bar:
+                if counts.invalid:
+                    bar.advance(counts.invalid, counts)
                 copies = self._copies(fetcher, normalized.ids, refresh, recorder)
                 if recorder is not None:
                     recorder.recover(copies)
-                cached = self._served_from_cache(fetcher, normalized.ids, refresh, copies, now)
+
+                def read(n_copies: int) -> None:  # the bar moves as the cache is read
+                    counts.cached += n_copies
+                    bar.advance(n_copies, counts)
+
+                cached = self._served_from_cache(
+                    fetcher, normalized.ids, refresh, copies, now, on_read=read
+                )
+                not_counted = len(cached) - counts.cached
                 counts.cached = len(cached)
                 if refresh == "due":
                     counts.not_due = len(cached)
-                bar.advance(counts.cached + counts.invalid, counts)
+                if not_counted:
+                    bar.advance(not_counted, counts)
 
                 watch = ServerWatch(self.base_url)
 
@@ -495,10 +506,13 @@ class KnockClient:
         refresh: bool | str,
         copies: dict[str, Copy],
         now: object,
+        *,
+        on_read: Callable[[int], None],
     ) -> Mapping[str, Received]:
         """What is served without asking Knock: every cached copy, none, or those not due
         (the copies as stored, compressed, or records when they were read with their fetch
-        time)."""
+        time). ``on_read`` is told how many copies each block read from the cache held, when
+        they are read here."""
         if refresh is True:
             return {}
         if refresh == "due":
@@ -506,7 +520,7 @@ class KnockClient:
             return {pid: copy.record for pid, copy in copies.items() if pid not in due}
         if copies:
             return {pid: copy.record for pid, copy in copies.items()}
-        return fetcher.lookup_packed(ids)  # kept compressed, as stored
+        return fetcher.lookup_packed(ids, on_block=on_read)  # kept compressed, as stored
 
 
 def _check_types(

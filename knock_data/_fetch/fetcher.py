@@ -194,15 +194,20 @@ class Fetcher:
         are stored), or the default without one."""
         return self.store.codec if self.store is not None else DEFAULT_CODEC
 
-    def lookup_packed(self, prospect_ids: list[str]) -> dict[str, bytes]:
+    def lookup_packed(
+        self, prospect_ids: list[str], *, on_block: Callable[[int], None] | None = None
+    ) -> dict[str, bytes]:
         """The client's cache's copies of these prospects, for this client's key scope, as
-        compressed bodies (:attr:`codec`): what a warm batch keeps."""
+        compressed bodies (:attr:`codec`): what a warm batch keeps. ``on_block`` is told
+        how many copies each block read held, as it is read."""
         if self.store is None or self.scope is None:
             return {}
         from knock_data._fetch.cache_file import cache_errors
 
         with cache_errors(self.store.db_path, "reading"):
-            return self.store.packed_bodies(self.base_url, self.scope, prospect_ids)
+            return self.store.packed_bodies(
+                self.base_url, self.scope, prospect_ids, on_block=on_block
+            )
 
     def lookup(self, prospect_ids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
         """The client's cache's copies of these prospects, for this client's key scope (none

@@ -6,6 +6,7 @@ bodies), and a cold batch must not keep one either (each body is compressed as i
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from datetime import UTC, datetime
@@ -137,3 +138,34 @@ def test_many_ids_are_read_in_one_pass_or_by_key_with_the_same_answer(
         with store.responses.connection() as con:
             con.set_trace_callback(None)
         store.close()
+
+
+def test_the_bar_counts_cached_copies_as_each_block_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knock_data._fetch.client as client_module
+    from knock_data._fetch.batch import FetchCounts, Progress
+
+    monkeypatch.setattr(cache_module, "_SCAN_FROM", 5)
+    monkeypatch.setattr(cache_module, "_SCAN_BLOCK", 8)
+    client = KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", adapter=_adapter())
+    client.fetch_prospects(IDS[:50], progress=False)
+    moves: list[tuple[int, int, int]] = []
+
+    class Watched(Progress):
+        def advance(self, n: int, counts: FetchCounts) -> None:
+            moves.append((n, counts.cached, counts.fetched))
+
+    monkeypatch.setattr(client_module, "Progress", Watched)
+    result = client.fetch_prospects(["x", *IDS], progress=True)
+    client.close()
+    assert (result.n_cached, result.n_fetched, len(result.errors)) == (50, 10, 1)
+    assert moves[0] == (1, 0, 0)  # the invalid id, before the cache is read
+    reading = [move for move in moves[1:] if move[2] == 0]
+    assert len(reading) >= 50 // 8  # a move per block of the scope's rows, not one at the end
+    assert all(0 < n <= 8 for n, _, _ in reading)
+    assert [cached for _, cached, _ in reading] == list(
+        itertools.accumulate(n for n, _, _ in reading)
+    )
+    assert reading[-1][1] == 50
+    assert sum(n for n, _, _ in moves) == 61
