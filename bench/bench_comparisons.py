@@ -146,9 +146,14 @@ def main() -> None:
         return hit.groupby(df["agent_username"], observed=True, dropna=False).agg(["size", "sum"])
 
     def plain_within() -> pd.DataFrame:
-        window = pd.Timedelta(days=30)
-        hit = (dates["leased_by"] - dates["created_at"]) <= window
-        decided = hit | ((dates["last_observed_at"] - dates["created_at"]) >= window)
+        # cohort_conversion's rule the obvious way: seen leased by day 30, or watched across
+        # day 30 with the change's interval centred before it.
+        deadline = dates["created_at"] + pd.Timedelta(days=30)
+        by_at, after = dates["leased_by"], dates["leased_after"].fillna(dates["leased_by"])
+        surely = by_at <= deadline
+        watched = (dates["created_at"] <= deadline) & (dates["last_observed_at"] >= deadline)
+        hit = surely | (watched & (after + (by_at - after) / 2 <= deadline))
+        decided = surely | watched
         by = dates["agent_username"]
         return (
             pd.DataFrame({"hit": hit, "decided": decided})
@@ -223,7 +228,7 @@ def main() -> None:
         ("compare_conversion(by=agent)", lambda: compare_conversion(df),
          "map(stage) + groupby.agg", plain_conversion),
         ("compare_conversion(within=30)", lambda: compare_conversion(dates, within=30),
-         "timedelta <= 30d + groupby.sum", plain_within),
+         "deadline, midpoint + groupby.sum", plain_within),
         ("funnel_table(by=source)", lambda: funnel_table(df, by="source_title"),
          "crosstab(source, stage).cumsum", plain_funnel_table),
         ("compare_periods(M, by=source)", lambda: compare_periods(df, "M", by="source_title"),

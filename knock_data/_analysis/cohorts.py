@@ -27,9 +27,11 @@ from knock_data._schema import CREATED_AT
 __all__ = [
     "cohort_conversion",
     "first_observed",
+    "reached_by_deadline",
     "recorded_stages",
     "stage_moment",
     "window_days",
+    "window_end",
 ]
 
 _DAY_US = np.timedelta64(86_400_000_000, "us")
@@ -96,6 +98,32 @@ def window_days(within: object, what: str) -> list[float]:
     if not days:
         raise ConfigurationError(f"{what}: within is an empty list.", hint="Pass within=[30].")
     return days
+
+
+def window_end(data: pd.DataFrame, days: float, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each lead's window end (``days`` after its creation) and whether the history watched
+    it there: first observed at or before that moment and last observed at or after it."""
+    deadline = to_utc(data, CREATED_AT, what) + np.timedelta64(round(days * 86_400_000_000), "us")
+    last_seen = to_utc(data, "last_observed_at", what)
+    return deadline, (first_observed(data, what) <= deadline) & (last_seen >= deadline)
+
+
+def reached_by_deadline(
+    data: pd.DataFrame, stage: str, deadline: np.ndarray, watched: np.ndarray, what: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The one "reached within N days of creation" rule (cohorts and comparisons share it).
+
+    Per row of a stage-dates frame: reached (its interval ends by the deadline, or the
+    history watched the lead across the deadline and the interval's midpoint falls before
+    it); undecided (neither: a lead too young, or created before the history began, is never
+    taken for a failure); and how many watched leads' intervals straddle the deadline.
+    """
+    moment, by = stage_moment(data, stage, what)
+    surely = by <= deadline  # NaT (not reached) compares False
+    reached = surely | (watched & (moment <= deadline))
+    after = to_utc(data, f"{stage}_after", what)
+    straddling = int(np.sum(watched & (after < deadline) & (by > deadline)))
+    return reached, ~surely & ~watched, straddling
 
 
 def cohort_conversion(
@@ -262,22 +290,15 @@ def _reached(
         for k in range(n_stages):
             reached[k] = ranks >= k + 1
         return reached, undecided, straddling
-    created = to_utc(data, CREATED_AT, what)
     if window is not None:
-        deadline = created + np.timedelta64(round(window * 86_400_000_000), "us")
-        # The history watched the lead at its window's end: seen before it and after it.
-        first_seen = first_observed(data, what)
-        watched = (first_seen <= deadline) & (to_utc(data, "last_observed_at", what) >= deadline)
+        deadline, watched = window_end(data, window, what)
     for k, stage in enumerate(ladder[1:]):
-        moment, by = stage_moment(data, stage, what)
         if window is None:
-            reached[k] = ~np.isnat(by)
+            reached[k] = ~np.isnat(to_utc(data, f"{stage}_by", what))
             continue
-        surely = by <= deadline  # NaT (not reached) compares False
-        reached[k] = surely | (watched & (moment <= deadline))
-        undecided[k] = ~surely & ~watched
-        after = to_utc(data, f"{stage}_after", what)
-        straddling[k] = int(np.sum(watched & (after < deadline) & (by > deadline)))
+        reached[k], undecided[k], straddling[k] = reached_by_deadline(
+            data, stage, deadline, watched, what
+        )
     return reached, undecided, straddling
 
 

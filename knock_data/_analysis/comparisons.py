@@ -20,9 +20,10 @@ import pandas as pd
 from knock_data._analysis._codes import require_column
 from knock_data._analysis._reach import stages_reached
 from knock_data._analysis.breakdowns import status_breakdown
+from knock_data._analysis.cohorts import reached_by_deadline, window_end
 from knock_data._analysis.funnel import funnel
 from knock_data._analysis.grouping import group_codes
-from knock_data._analysis.periods import PERIODS, utc_column
+from knock_data._analysis.periods import PERIODS
 from knock_data._analysis.statuses import stage_map
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._schema import CREATED_AT, STATUS, is_missing
@@ -141,8 +142,9 @@ def _window(within: object, what: str) -> pd.Timedelta:
 def _within_reached(
     data: pd.DataFrame, stage: str, window: pd.Timedelta, what: str
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """From a stage-dates frame: reached within the window, decidable, and straddling rows."""
-    by_column = f"{stage}_by"
+    """From a stage-dates frame: reached within the window, decidable, and straddling rows,
+    by the rule :func:`knock_data.cohort_conversion` uses."""
+    by_column, after_column = f"{stage}_by", f"{stage}_after"
     if by_column not in data.columns:
         known = [c.removesuffix("_by") for c in map(str, data.columns) if c.endswith("_by")]
         raise ConfigurationError(
@@ -150,25 +152,13 @@ def _within_reached(
             f"at {stage!r} or later); the frame has stages {known or 'none'}.",
             hint="Pass the stage_dates(versions) frame, and a stage it has.",
         )
-    created = utc_column(data, CREATED_AT, what)
-    seen_by = utc_column(data, by_column, what)
-    observed = utc_column(data, LAST_OBSERVED_AT, what)
-    hit = ((seen_by - created) <= window).fillna(False).to_numpy(dtype=bool)
-    # Not reached yet, and not watched for the whole window: it may still reach the stage
-    # in time. Counted apart, never as a failure.
-    watched = ((observed - created) >= window).fillna(False).to_numpy(dtype=bool)
-    decided = hit | watched
-    straddling = 0
-    after_column = f"{stage}_after"
-    if after_column in data.columns:
-        after = utc_column(data, after_column, what)
-        # Seen at the stage only after the window closed, but last seen before it somewhere
-        # inside it: the change may have come in time. Counted as not reached (the rate is a
-        # lower bound by as much as the refresh cadence), and reported.
-        late = (~hit) & decided & seen_by.notna().to_numpy(dtype=bool)
-        inside = ((after - created) < window).fillna(False).to_numpy(dtype=bool)
-        straddling = int((late & inside).sum())
-    return hit, decided, straddling
+    if after_column not in data.columns:  # no lower bounds: each change is at its upper one
+        data = data.assign(
+            **{after_column: pd.Series(pd.NaT, index=data.index, dtype="datetime64[us, UTC]")}
+        )
+    deadline, watched = window_end(data, window / pd.Timedelta(days=1), what)
+    hit, undecided, straddling = reached_by_deadline(data, stage, deadline, watched, what)
+    return hit, ~undecided, straddling
 
 
 def _ranked(rate: np.ndarray, leads: np.ndarray, groups: pd.Index, by_name: str) -> np.ndarray:
@@ -217,12 +207,13 @@ def compare_conversion(
         The funnel step to reach (default ``"leased"``); a step of ``stages``.
     within
         Days (or a ``timedelta``): count a lead as converted when it was seen at the stage
-        within that long of its creation (``<stage>_by - created_at <= within``). A lead
-        not yet at the stage and not observed for that long is undecided: it is left out of
-        ``leads`` and the rate and counted in ``undecided``, never taken for a failure. A
-        change seen only after the window closed counts as not reached even when its
-        interval starts inside the window: the rate is then a lower bound, off by at most
-        what the refresh cadence hides (``attrs["straddling"]`` counts those leads).
+        within that long of its creation, by the rule :func:`knock_data.cohort_conversion`
+        uses: seen at the stage by the window's end, or watched across the window's end
+        (first observed before it, last after) with the change's interval centred before
+        it. A lead neither (too young to judge, or created before the history began) is
+        undecided: it is left out of ``leads`` and the rate and counted in ``undecided``,
+        never taken for a failure. ``attrs["straddling"]`` counts the watched leads whose
+        change's interval spans the window's end, judged by its midpoint.
     min_leads
         Groups with fewer leads than this are flagged ``small_sample``.
     stages

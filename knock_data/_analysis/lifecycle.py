@@ -40,6 +40,7 @@ __all__ = [
     "LIFECYCLE_STATES",
     "is_closed",
     "is_dormant",
+    "last_change",
     "lifecycle_state",
 ]
 
@@ -121,7 +122,8 @@ def is_dormant(
     now
         The moment to judge at: a tz-aware datetime, a ``pandas.Timestamp`` or ISO-8601
         text (naive values are UTC). Default: this machine's clock. A simulation passes the
-        sandbox's ``server.now``.
+        sandbox's ``server.now``. For a frame, also one moment per row: a Series on the
+        frame's index, such as when each row was observed (a missing moment: not dormant).
     dormant_after
         How long without a change makes a lead dormant: a ``timedelta`` or a number of
         days. Default :data:`DORMANT_AFTER` (30 days).
@@ -143,14 +145,15 @@ def is_dormant(
     >>> is_dormant(record, now="2021-09-20", dormant_after=14)
     True
     """
-    moment = _moment(now, "now")
     quiet_for = _duration(dormant_after)
     if isinstance(data, pd.DataFrame):
+        moment = _frame_moment(data, now, "is_dormant")
         return pd.Series(
             _dormant_rows(data, moment, quiet_for, "is_dormant"), index=data.index, name="dormant"
         )
+    at = _moment(now, "now")
     record = _record(data, "is_dormant")
-    return not _record_closed(record) and _record_quiet(record, moment, quiet_for)
+    return not _record_closed(record) and _record_quiet(record, at, quiet_for)
 
 
 @overload
@@ -195,20 +198,27 @@ def lifecycle_state(
     {'active': 1, 'dormant': 1, 'closed': 1}
     >>> lifecycle_state({"status": "lost"})
     'closed'
+
+    Each row at its own moment, such as when each copy was fetched:
+
+    >>> seen = pd.Series(pd.to_datetime(["2021-11-02", "2021-08-20", "2021-06-01"], utc=True))
+    >>> lifecycle_state(frame, now=seen).tolist()
+    ['active', 'active', 'closed']
     """
-    moment = _moment(now, "now")
     quiet_for = _duration(dormant_after)
     if isinstance(data, pd.DataFrame):
         what = "lifecycle_state"
+        moment = _frame_moment(data, now, what)
         closed = _closed_rows(data, what)
         dormant = _dormant_rows(data, moment, quiet_for, what, closed=closed)
         codes = np.where(closed, 2, np.where(dormant, 1, 0)).astype(np.int8)
         states = pd.Categorical.from_codes(codes, categories=pd.Index(LIFECYCLE_STATES))
         return pd.Series(states, index=data.index, name="lifecycle_state")
+    at = _moment(now, "now")
     record = _record(data, "lifecycle_state")
     if _record_closed(record):
         return "closed"
-    return "dormant" if _record_quiet(record, moment, quiet_for) else "active"
+    return "dormant" if _record_quiet(record, at, quiet_for) else "active"
 
 
 # -- frames ---------------------------------------------------------------------------------
@@ -233,9 +243,28 @@ def _closed_rows(frame: pd.DataFrame, what: str) -> np.ndarray:
     return closed
 
 
+def last_change(frame: pd.DataFrame, what: str) -> pd.Series:
+    """When each lead last changed, as this definition reads it: ``updated_at``, or
+    ``created_at`` where it is missing (``NaT`` with neither); tz-aware UTC."""
+    updated = utc_column(frame, "updated_at", what)
+    return updated.fillna(utc_column(frame, "created_at", what))
+
+
+def _frame_moment(frame: pd.DataFrame, now: object, what: str) -> pd.Timestamp | pd.Series:
+    """``now`` for a frame: one moment, or one per row (a Series on the frame's index)."""
+    if not isinstance(now, pd.Series):
+        return pd.Timestamp(_moment(now, "now"))
+    if not now.index.equals(frame.index):
+        raise ConfigurationError(
+            f"{what}: now= is a Series whose index is not the frame's (one moment per row).",
+            hint="Pass a column of the frame itself, such as now=frame['observed_at'].",
+        )
+    return utc_column(now.to_frame("now"), "now", what)
+
+
 def _dormant_rows(
     frame: pd.DataFrame,
-    now: datetime,
+    now: pd.Timestamp | pd.Series,
     quiet_for: timedelta,
     what: str,
     *,
@@ -243,9 +272,7 @@ def _dormant_rows(
 ) -> np.ndarray:
     if closed is None:
         closed = _closed_rows(frame, what)
-    updated = utc_column(frame, "updated_at", what)
-    last = updated.fillna(utc_column(frame, "created_at", what))
-    quiet = (pd.Timestamp(now) - last) >= pd.Timedelta(quiet_for)  # NaT: False, not dormant
+    quiet = (now - last_change(frame, what)) >= pd.Timedelta(quiet_for)  # NaT: not dormant
     return ~closed & quiet.to_numpy(dtype=bool)
 
 

@@ -22,7 +22,7 @@ from knock_data._analysis.cohorts import first_observed, recorded_stages, stage_
 from knock_data._analysis.grouping import group_codes
 from knock_data._analysis.versions import to_utc
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
-from knock_data._schema import CREATED_AT
+from knock_data._schema import CREATED_AT, is_missing
 
 __all__ = ["kaplan_meier", "time_to_stage"]
 
@@ -144,7 +144,7 @@ def time_to_stage(
         those at risk only from their first observation), ``seen_late`` (first seen late
         and already at the stage: left out), ``undated`` (leads without ``created_at``,
         left out) and ``medians`` (``{group: days}``, ``None`` as the key without
-        ``by``).
+        ``by``, ``pd.NA`` for leads without a ``by`` value).
 
     Examples
     --------
@@ -215,7 +215,8 @@ def time_to_stage(
         if by is not None and not member.any():
             continue
         block, median = _curve(days[member], reached[member], entry[member], ci)
-        medians[None if by is None else group] = median
+        # A missing group's key is pd.NA, which a lookup finds (NaN never equals itself).
+        medians[None if by is None else pd.NA if is_missing(group) else group] = median
         if by_name is not None:
             block.insert(0, by_name, groups.take(np.zeros(len(block), dtype=np.int64) + g))
         blocks.append(block)

@@ -23,6 +23,16 @@ __all__ = ["checks_frame_and_ax"]
 _Plot = TypeVar("_Plot", bound=Callable[..., Any])
 
 
+# What each chart's first argument is, by its name, and where to get one.
+_WANTED = {
+    "df": "Build one with knock_data.to_frame(records), or use FetchResult.frame.",
+    "versions": "Pass a history's versions: knock_data.History(path).versions().",
+    "stage_dates": "Pass knock_data.stage_dates(history.versions()).",
+    "data": "Pass a prospect frame (FetchResult.frame), or a history's "
+    "knock_data.stage_dates(history.versions()).",
+}
+
+
 def checks_frame_and_ax(plot: _Plot) -> _Plot:
     """Wrap a ``plot_*(df, *, ax=None, ...)`` function with the checks of its arguments."""
     name = plot.__name__
@@ -31,6 +41,7 @@ def checks_frame_and_ax(plot: _Plot) -> _Plot:
     positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
     keywords = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
     example = next((k for k in keywords if k not in ("ax", "fig")), "ax")
+    wanted = _WANTED.get(parameters[0].name, _WANTED["df"])
 
     @functools.wraps(plot)
     def checked(df: Any, /, *args: Any, **options: Any) -> Any:
@@ -46,7 +57,7 @@ def checks_frame_and_ax(plot: _Plot) -> _Plot:
         if not isinstance(df, pd.DataFrame):
             raise WrongArgumentType(
                 f"{name} needs a pandas DataFrame, got {type(df).__name__}.",
-                hint="Build one with knock_data.to_frame(records), or use FetchResult.frame.",
+                hint=wanted,
             )
         ax = options.get("ax")
         if ax is not None and not isinstance(ax, Axes):

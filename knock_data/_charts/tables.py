@@ -62,17 +62,31 @@ def report_table(table: pd.DataFrame) -> pd.DataFrame:
     if index_names:
         frame = frame.reset_index()
     by = frame.columns.name
+    # A transitions matrix: its rows and columns are stages (or statuses), shown as such.
+    level = table.attrs.get("level") if (index_names, by) == ({"from"}, "to") else None
     columns: dict[str, pd.Series] = {}
     for column in frame.columns:
         name = str(column)
         if NAME_COLUMNS.get(name) in frame.columns:
             continue  # the names follow: a reader wants them, not the ids
-        if by is not None and name not in index_names:  # a value of by: leads_over_time's
+        if level is not None and name not in index_names:
+            header = _moved_label(level, column)
+        elif by is not None and name not in index_names:  # a value of by: leads_over_time's
             header = value_label(by, column, value_names(table, by))
         else:
             header = label_of(name)
-        columns[_distinct(header, columns)] = _cells(name, frame[column])
+        if level is not None and name == "from":
+            cells = pd.Series([_moved_label(level, v) for v in frame[column]], dtype=object)
+        else:
+            cells = _cells(name, frame[column])
+        columns[_distinct(header, columns)] = cells
     return pd.DataFrame(columns)
+
+
+def _moved_label(level: str, value: object) -> str:
+    """A transitions row or column: a stage or status by its label, ``(created)`` as is."""
+    text = str(value)
+    return text if text.startswith("(") else value_label(level, value)
 
 
 def _distinct(header: str, taken: dict[str, pd.Series]) -> str:

@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_OUT", "DemoOutput", "add_demo", "run_demo"]
 
 #: Where the demo writes, under the current folder, unless told otherwise.
 DEFAULT_OUT = Path("data/out")
-#: Simulated weeks of the demo's movement run: a snapshot at the start and one a week after.
+#: Simulated weeks of the demo's movement run: a snapshot at the start and one each week after.
 MOVEMENT_WEEKS = 8
 
 
@@ -292,19 +292,14 @@ def _movement_run(
         latest = history.as_of(end)
     with pd.option_context("display.width", 120):
         print(f"\n== where leads moved, {start:%Y-%m-%d} to {end:%Y-%m-%d} ==", file=out)
-        print(transitions(versions, start, end).to_string(), file=out)
+        print(_as_text(transitions(versions, start, end)), file=out)
         print("\n== open leads ==", file=out)
-        print(waterfall(versions, start, end).to_string(index=False), file=out)
+        print(_as_text(waterfall(versions, start, end)), file=out)
     return write_movement_charts(versions, start, end, latest, out_path)
 
 
-def _percent(value: object) -> str:
-    import pandas as pd
+def _as_text(table: pd.DataFrame, *, index: bool = False) -> str:
+    """A table as a report shows it: labels, missing values by name, shares as percentages."""
+    from knock_data._charts import report_table
 
-    return "" if pd.isna(value) else f"{value:.1%}"  # type: ignore[call-overload]
-
-
-def _as_text(table: pd.DataFrame) -> str:
-    """A breakdown table as text, shares and conversion rates as percentages."""
-    rates = {c: _percent for c in table.columns if "share" in c or "conversion" in c}
-    return table.to_string(index=False, formatters=rates)
+    return report_table(table).to_string(index=index)

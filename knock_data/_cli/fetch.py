@@ -99,8 +99,8 @@ def add_fetch(commands: Commands) -> None:
     parser.add_argument(
         "--pii",
         choices=PII_CHOICES,
-        default="keep",
-        help="names, emails, phones and addresses: %(choices)s (default: %(default)s)",
+        help="names, emails, phones and addresses: %(choices)s, in the output file and in "
+        "a new --history folder (default: keep; a history keeps the rule it began with)",
     )
     add_cache_option(parser)
     parser.add_argument("--no-cache", action="store_true", help="do not use the disk cache")
@@ -109,6 +109,14 @@ def add_fetch(commands: Commands) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    if args.history is not None and args.no_cache:
+        print(
+            "knock-data fetch: --history needs the cache (a run that is interrupted leaves "
+            "its last prospects unwritten, and the next run recovers them from the cache): "
+            "drop --no-cache.",
+            file=sys.stderr,
+        )
+        return 2
     if args.refresh == "due" and args.no_cache:
         print(
             "knock-data fetch: --refresh due needs the cache (it knows when each prospect was "
@@ -124,7 +132,7 @@ def _fetch(args: argparse.Namespace) -> int:
         result = client.fetch_prospects(
             ids, progress=not args.no_progress, refresh=refresh, now=args.now
         )
-    write_frame(result.frame, args.output, pii=args.pii)
+    write_frame(result.frame, args.output, pii=args.pii or "keep")
     print(f"{result.summary()}. Wrote {args.output}.", file=sys.stderr)
     if args.history is not None:
         print(f"History kept in {args.history}.", file=sys.stderr)
@@ -148,7 +156,7 @@ def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
         "cache": cache,
         "max_workers": args.workers,
         "rate_limit": args.rate_limit,
-        "history": args.history,
+        "history": _history(args),
     }
     try:
         return KnockClient(**options)
@@ -162,16 +170,31 @@ def _client(args: argparse.Namespace, cache: Any) -> KnockClient:
         ) from None
 
 
+def _history(args: argparse.Namespace) -> Any:
+    """The --history folder, holding personal data as --pii says (when given)."""
+    if args.history is None:
+        return None
+    from knock_data._history.store import History
+
+    return History(args.history, pii=args.pii)
+
+
 def _only_the_key_is_missing(args: argparse.Namespace) -> bool:
-    """Whether the options would do with a key: then the key is what the client lacked."""
+    """Whether the options find no key but would do with one: then the key is what the
+    client lacked (and not, say, the --history folder)."""
     from knock_data._exceptions import ConfigurationError
     from knock_data._fetch.config import resolve_connection
 
+    where = {"env": args.env, "base_url": args.base_url, "allow_insecure": args.allow_insecure}
     try:
-        resolve_connection("any key", env=args.env, base_url=args.base_url)
+        resolve_connection(None, **where)
     except ConfigurationError:
-        return False
-    return True
+        try:
+            resolve_connection("any key", **where)
+        except ConfigurationError:
+            return False
+        return True
+    return False
 
 
 def _list_errors(errors: pd.DataFrame, unit: str) -> None:

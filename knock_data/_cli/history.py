@@ -29,7 +29,14 @@ def add_history(commands: Commands) -> None:
 
 
 def _history(args: argparse.Namespace) -> int:
+    from knock_data._exceptions import HistoryError
     from knock_data._history.store import History
 
+    if not args.folder.exists():
+        raise HistoryError(
+            f"There is no history folder at {args.folder}.",
+            hint="Give the folder passed to knock-data fetch --history DIR (it is created "
+            "by the first fetch that records into it).",
+        )
     print(History(args.folder).info())
     return 0

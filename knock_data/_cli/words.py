@@ -20,16 +20,27 @@ _ARGUMENT = re.compile(r"\b([a-z][a-z_]*)=('(?:[^'\\]|\\.)*'|\"[^\"]*\"|\.\.\.|[
 _PLAIN = re.compile(r"[A-Za-z0-9_./:@-]+")
 # Values the shell needs spelt another way.
 _SHELL_VALUES = {"'\\t'": "tab"}
+# An argument named bare, as in "base_url 'http://...' is plain http://": one with an
+# underscore, which prose never has.
+_BARE = re.compile(r"\b([a-z]+_[a-z_]+)\b(?!=)")
+# Arguments the command line takes from elsewhere, and "X or X" once said twice.
+_ELSEWHERE = {"api_key": "$KNOCK_API_KEY"}
+_TWICE = re.compile(r"(\$?[A-Za-z_-]+) or \1\b")
 
 
 def flags_of(parser: argparse.ArgumentParser) -> dict[str, str]:
     """Each option's ``dest`` and its long flag (``{"header_row": "--header-row"}``)."""
-    flags: dict[str, str] = {}
+    return {dest: flag for dest, (flag, _) in _options(parser).items()}
+
+
+def _options(parser: argparse.ArgumentParser) -> dict[str, tuple[str, bool]]:
+    """Each option's ``dest``: its long flag, and whether it is a switch (no value)."""
+    options: dict[str, tuple[str, bool]] = {}
     for action in parser._actions:  # argparse's documented-by-use list of an parser's options
         long = [s for s in action.option_strings if s.startswith("--")]
-        if long and action.dest not in flags:
-            flags[action.dest] = long[0]
-    return flags
+        if long and action.dest not in options:
+            options[action.dest] = (long[0], action.nargs == 0)
+    return options
 
 
 def in_cli_words(text: str, parser: argparse.ArgumentParser) -> str:
@@ -40,18 +51,30 @@ def in_cli_words(text: str, parser: argparse.ArgumentParser) -> str:
     >>> parser = argparse.ArgumentParser()
     >>> _ = parser.add_argument("--sep"), parser.add_argument("--env")
     >>> in_cli_words("Pass sep=';' or env='stage', not api_key=....", parser)
-    "Pass --sep ';' or --env stage, not api_key=...."
+    "Pass --sep ';' or --env stage, not $KNOCK_API_KEY."
+    >>> _ = parser.add_argument("--allow-insecure", action="store_true")
+    >>> in_cli_words("Check the key (api_key= or $KNOCK_API_KEY), or allow_insecure=True.", parser)
+    'Check the key ($KNOCK_API_KEY), or --allow-insecure.'
     """
-    flags = flags_of(parser)
+    options = _options(parser)
 
     def say(match: re.Match[str]) -> str:
         name, value = match[1], match[2]
-        flag = flags.get(name)
-        if flag is None:
+        if name in _ELSEWHERE:
+            return _ELSEWHERE[name]
+        if name not in options:
             return match[0]
+        flag, switch = options[name]
+        if switch and value.rstrip(".") == "True":  # at a sentence's end, maybe
+            return flag + value[4:]  # --allow-insecure, not --allow-insecure True
         value = _SHELL_VALUES.get(value, value)
         if len(value) >= 2 and value[0] == value[-1] == "'" and _PLAIN.fullmatch(value[1:-1]):
             value = value[1:-1]  # --env stage, not --env 'stage'
         return f"{flag} {value}".rstrip() if value not in ("", "...") else flag
 
-    return _ARGUMENT.sub(say, text)
+    def bare(match: re.Match[str]) -> str:
+        known = options.get(match[1])
+        return known[0] if known else match[0]
+
+    said = _BARE.sub(bare, _ARGUMENT.sub(say, text))
+    return _TWICE.sub(r"\1", said)

@@ -4,11 +4,12 @@ Thin glue over the layers below: the filters mean what :func:`knock_data.filter_
 means, the summary is :func:`knock_data.consent_breakdown`'s, the charts are the
 registry's ``plot_*`` functions, and the export is :func:`knock_data.export_csv` or
 :func:`knock_data.export_excel`. This package is the only one that imports ipywidgets. Its
-modules: ``filters.py`` (what each filter narrows, faceted counts, and the state of all of
-them), ``dates.py`` (the created days in a time zone), ``checklist.py`` (a list filter as
-checkboxes), ``summary.py`` (the summary line and messages, pure), ``render.py`` (the
-charts as SVG and the cache of them), ``export.py`` (the download link), ``layout.py``
-(the widgets) and this wiring.
+modules: ``filters.py`` (the columns it needs, what each filter narrows, faceted counts,
+and the state of all of them), ``dates.py`` (the created days in a time zone),
+``checklist.py`` (a list filter as checkboxes), ``summary.py`` (the summary line and
+messages, pure), ``render.py`` (the charts as SVG, the cache of them, the lock), ``export.py``
+(the download link), ``layout.py`` (the widgets) and this wiring: the public class, whose
+documented properties are most of its length.
 
 Charts are rendered to SVG into ``ipywidgets.Image`` widgets. A filter change replaces each
 image's bytes in place: the browser swaps one picture for the next without clearing the
@@ -23,10 +24,9 @@ change is instant. ``python -m bench dashboard`` measures it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -35,9 +35,13 @@ import pandas as pd
 from knock_data._analysis import filter_prospects, time_zone
 from knock_data._charts import CHARTS, chart_named
 from knock_data._dashboard.dates import CreatedDays, CreatedRange
-from knock_data._dashboard.export import EXPORT_FORMATS, download_link
+from knock_data._dashboard.export import EXPORT_FORMATS, download_link, export_choice
 from knock_data._dashboard.filters import (
+    CHART_COLUMNS,
+    GROUP_BY,
     MULTI_FILTERS,
+    NO_GROUPING,
+    REQUIRED_COLUMNS,
     Facet,
     FilterState,
     check_labels,
@@ -47,7 +51,7 @@ from knock_data._dashboard.filters import (
 )
 from knock_data._dashboard.layout import TABS, build_widgets
 from knock_data._dashboard.movement import MOVEMENT_TAB, MovementTab
-from knock_data._dashboard.render import ChartRenderer, rows_key
+from knock_data._dashboard.render import ChartRenderer, one_at_a_time, rows_key
 from knock_data._dashboard.summary import (
     Summary,
     created_html,
@@ -60,66 +64,12 @@ from knock_data._dashboard.summary import (
 from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._frame import PII_CHOICES
 from knock_data._schema import (
-    AGENT_NAME,
-    AGENT_USERNAME,
-    COMMUNITY_ID,
-    COMMUNITY_NAME,
-    COMMUNITY_TIMEZONE,
-    CREATED_AT,
-    FIRST_CONTACT_TYPE,
     IS_DELETED,
     NOT_PROSPECT,
-    SMS_CONSENT,
-    SOURCE_TITLE,
     label_of,
 )
 
 __all__ = ["GROUP_BY", "NO_GROUPING", "REQUIRED_COLUMNS", "Dashboard"]
-
-#: Columns the dashboard filters or summarises on (all present in a ``to_frame`` result).
-REQUIRED_COLUMNS: tuple[str, ...] = (
-    *(spec.column for spec in MULTI_FILTERS),
-    CREATED_AT,
-    IS_DELETED,
-    NOT_PROSPECT,
-    SMS_CONSENT,
-)
-
-#: The group-by choices for the charts that take ``by``, in the order offered (those whose
-#: column the frame has).
-GROUP_BY: tuple[str, ...] = (SOURCE_TITLE, COMMUNITY_ID, AGENT_USERNAME, FIRST_CONTACT_TYPE)
-
-#: The group-by choice's value for "No grouping" (a dropdown shows nothing for ``None``).
-NO_GROUPING = ""
-
-#: The columns the summary and the charts read; they work on this slice of the frame so
-#: that a filter change copies a few compact columns, not every text column.
-_CHART_COLUMNS: tuple[str, ...] = (
-    *REQUIRED_COLUMNS,
-    FIRST_CONTACT_TYPE,
-    COMMUNITY_NAME,
-    AGENT_NAME,
-    COMMUNITY_TIMEZONE,
-)
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _one_at_a_time(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a dashboard method under its lock.
-
-    Widget callbacks arrive one at a time on the kernel's thread, but code may also set
-    controls from other threads; the figures and the render cache are shared, so filtering
-    and drawing happen one call at a time.
-    """
-
-    @wraps(method)
-    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with args[0]._lock:  # type: ignore[attr-defined]
-            return method(*args, **kwargs)
-
-    return locked
 
 
 class Dashboard:
@@ -235,9 +185,7 @@ class Dashboard:
         self._df = df
         # The summary and charts work on a compact slice of the frame with positions as its
         # index, so that the rows on screen can be recognised by their positions.
-        self._slim = df.loc[:, [c for c in _CHART_COLUMNS if c in df.columns]].reset_index(
-            drop=True
-        )
+        self._slim = df.loc[:, [c for c in CHART_COLUMNS if c in df.columns]].reset_index(drop=True)
         self._facets = {
             spec.name: Facet.of(self._slim, spec, named.get(spec.name)) for spec in MULTI_FILTERS
         }
@@ -296,7 +244,7 @@ class Dashboard:
 
     # -- public API -------------------------------------------------------------------
     @property
-    @_one_at_a_time
+    @one_at_a_time
     def filtered(self) -> pd.DataFrame:
         """The rows the current filters keep: what the charts show and Export writes.
 
@@ -373,12 +321,7 @@ class Dashboard:
 
     @export_pii.setter
     def export_pii(self, choice: str) -> None:
-        if choice not in PII_CHOICES:
-            choices = ", ".join(repr(c) for c in PII_CHOICES)
-            raise ConfigurationError(
-                f"export_pii={choice!r} is not a choice; use one of {choices}."
-            )
-        self._w.export_pii.value = choice
+        self._w.export_pii.value = export_choice("export_pii", choice, PII_CHOICES)
 
     @property
     def export_format(self) -> str:
@@ -387,12 +330,7 @@ class Dashboard:
 
     @export_format.setter
     def export_format(self, choice: str) -> None:
-        if choice not in EXPORT_FORMATS:
-            choices = ", ".join(repr(c) for c in EXPORT_FORMATS)
-            raise ConfigurationError(
-                f"export_format={choice!r} is not a choice; use one of {choices}."
-            )
-        self._w.export_format.value = choice
+        self._w.export_format.value = export_choice("export_format", choice, EXPORT_FORMATS)
 
     @property
     def export_link(self) -> str:
@@ -420,7 +358,7 @@ class Dashboard:
             self.controls["include_deleted"].value = False
             self.controls["include_not_prospect"].value = False
 
-    @_one_at_a_time
+    @one_at_a_time
     def refresh(self, *, force: bool = False) -> None:
         """Filter again and redraw what changed (filter changes call this themselves)."""
         state = self._state()
@@ -460,7 +398,7 @@ class Dashboard:
         self._w.tabs.layout.display = None
         self._draw_visible()
 
-    @_one_at_a_time
+    @one_at_a_time
     def prepare_export(self) -> str:
         """Write the filtered rows as :func:`~knock_data.export_csv` (or, with
         :attr:`export_format` ``"xlsx"``, :func:`~knock_data.export_excel`) does and offer a
@@ -566,7 +504,7 @@ class Dashboard:
     def _clear_export(self) -> None:
         self._w.export_link.value = ""
 
-    @_one_at_a_time
+    @one_at_a_time
     def _draw_visible(self) -> None:
         """Put the open tab's charts for the rows shown on screen, drawing what is missing.
 

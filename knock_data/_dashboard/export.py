@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 from knock_data._exceptions import ConfigurationError
 from knock_data._frame import export_csv, export_excel
 
-__all__ = ["EXPORT_FORMATS", "download_link"]
+__all__ = ["EXPORT_FORMATS", "download_link", "export_choice"]
 
 #: What Export can write: format -> (file suffix, MIME type).
 EXPORT_FORMATS: dict[str, tuple[str, str]] = {
@@ -58,3 +59,12 @@ def download_link(rows: pd.DataFrame, *, file_format: str = "csv", pii: str = "k
         f'<a download="{filename}" href="{href}" title="{html.escape(filename)}" '
         f'style="font-weight:600">Download {what} ({size})</a>'
     )
+
+
+def export_choice(name: str, choice: str, choices: Iterable[str]) -> str:
+    """``choice`` when it is one of ``choices``, else a clear error naming the setting."""
+    options = tuple(choices)
+    if choice not in options:
+        listed = ", ".join(repr(c) for c in options)
+        raise ConfigurationError(f"{name}={choice!r} is not a choice; use one of {listed}.")
+    return choice

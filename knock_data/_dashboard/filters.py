@@ -28,6 +28,11 @@ from knock_data._schema import (
     COMMUNITY_ID,
     COMMUNITY_NAME,
     COMMUNITY_TIMEZONE,
+    CREATED_AT,
+    FIRST_CONTACT_TYPE,
+    IS_DELETED,
+    NOT_PROSPECT,
+    SMS_CONSENT,
     SOURCE_TITLE,
     STATUS,
     is_missing,
@@ -36,7 +41,11 @@ from knock_data._schema import (
 )
 
 __all__ = [
+    "CHART_COLUMNS",
+    "GROUP_BY",
     "MULTI_FILTERS",
+    "NO_GROUPING",
+    "REQUIRED_COLUMNS",
     "US_TIME_ZONES",
     "Facet",
     "FilterState",
@@ -374,3 +383,30 @@ def check_labels(labels: object) -> dict[str, Mapping[Any, str]]:
                 hint='For example {"agent": {"2be16a9e-b3ab-...": "Dana Smith"}}.',
             )
     return dict(labels)
+
+
+#: Columns the dashboard filters or summarises on (all present in a ``to_frame`` result).
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    *(spec.column for spec in MULTI_FILTERS),
+    CREATED_AT,
+    IS_DELETED,
+    NOT_PROSPECT,
+    SMS_CONSENT,
+)
+
+#: The group-by choices for the charts that take ``by``, in the order offered (those whose
+#: column the frame has).
+GROUP_BY: tuple[str, ...] = (SOURCE_TITLE, COMMUNITY_ID, AGENT_USERNAME, FIRST_CONTACT_TYPE)
+
+#: The group-by choice's value for "No grouping" (a dropdown shows nothing for ``None``).
+NO_GROUPING = ""
+
+#: The columns the summary and the charts read; they work on this slice of the frame so
+#: that a filter change copies a few compact columns, not every text column.
+CHART_COLUMNS: tuple[str, ...] = (
+    *REQUIRED_COLUMNS,
+    FIRST_CONTACT_TYPE,
+    COMMUNITY_NAME,
+    AGENT_NAME,
+    COMMUNITY_TIMEZONE,
+)

@@ -52,12 +52,8 @@ sandbox.</p>
 
 
 def snapshot_moments(history: Any) -> list[pd.Timestamp]:
-    """The moments of a history's snapshots, in order (each run's ``observed_at``)."""
-    observations = history.observations()
-    if "observed_at" not in observations.columns or not len(observations):
-        return []
-    moments = pd.DatetimeIndex(observations["observed_at"].dropna().unique()).sort_values()
-    return list(moments.tz_convert("UTC"))
+    """The moments of a history's snapshots, in order: one per run (its last observation)."""
+    return list(history.snapshots())
 
 
 class MovementTab:
@@ -66,7 +62,7 @@ class MovementTab:
     Parameters
     ----------
     history
-        A :class:`knock_data.History` (anything with ``versions()`` and ``observations()``),
+        A :class:`knock_data.History` (anything with ``versions()`` and ``snapshots()``),
         or ``None`` for a tab that explains how to keep one.
     frame
         The dashboard's frame: its ``prospect_id`` column ties each row to its versions.

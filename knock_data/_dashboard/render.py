@@ -13,11 +13,12 @@ undoing a change costs nothing. Each chart gets only the choices its registry en
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from knock_data._charts import CHARTS, Chart
 from knock_data._exceptions import KnockError
 from knock_data._schema import CREATED_AT
 
-__all__ = ["CACHE_SIZE", "ChartRenderer", "period_for", "rows_key"]
+__all__ = ["CACHE_SIZE", "ChartRenderer", "one_at_a_time", "period_for", "rows_key"]
 
 #: Rendered sets of rows kept, so that undoing a change redraws at once.
 CACHE_SIZE = 32
@@ -164,3 +165,23 @@ class ChartRenderer:
             figure.clear()
         self._figures.clear()
         self._cache.clear()
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def one_at_a_time(method: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a dashboard method under its lock.
+
+    Widget callbacks arrive one at a time on the kernel's thread, but code may also set
+    controls from other threads; the figures and the render cache are shared, so filtering
+    and drawing happen one call at a time.
+    """
+
+    @functools.wraps(method)
+    def locked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return locked

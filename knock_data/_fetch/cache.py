@@ -57,6 +57,8 @@ from typing import Any, NamedTuple
 
 from requests import Response
 from requests_cache import SQLiteCache
+from requests_cache.backends.base import BaseCache
+from requests_cache.backends.sqlite import SQLiteDict
 from requests_cache.cache_keys import redact_response
 from requests_cache.models import CachedHTTPResponse, CachedResponse
 
@@ -119,6 +121,42 @@ def _utc_or_none(seconds: float | None) -> datetime | None:
     return None if seconds is None else _utc(seconds)
 
 
+class _Table(SQLiteDict):
+    """One of requests-cache's tables, whose wait for SQLite's write lock ends.
+
+    requests-cache retries ``BEGIN IMMEDIATE`` for as long as the lock is held; a file
+    another process keeps locked would hang the client for ever. Here the wait ends once
+    the busy timeout has passed, with SQLite's "database is locked", which the cache
+    reports as the file being in use. A failed commit is raised, not rolled back silently.
+    """
+
+    @contextlib.contextmanager
+    def _acquire_sqlite_lock(self) -> Iterator[None]:
+        with self._lock:
+            connection = self._connection
+            assert connection is not None  # opened by connection(), which calls this
+            deadline = time.monotonic() + (self.busy_timeout or DEFAULT_BUSY_TIMEOUT) / 1000
+            wait = 0.001
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if not is_locked(error) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(wait)
+                wait = min(wait * 2, 0.05)
+            self._active_transaction = True
+            try:
+                yield
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                self._active_transaction = False
+
+
 class ProspectCache(SQLiteCache):
     """requests-cache SQLite backend that keeps each prospect body once, per key scope.
 
@@ -170,8 +208,23 @@ class ProspectCache(SQLiteCache):
             )
 
     def _open_backend(self, path: Path, busy_timeout: int, kwargs: dict[str, Any]) -> None:
+        # SQLiteCache.__init__, with tables whose wait for the write lock ends (see _Table).
         try:
-            super().__init__(str(path), busy_timeout=busy_timeout, **kwargs)
+            table_kwargs = {k: v for k, v in kwargs.items() if k != "serializer"}
+            BaseCache.__init__(
+                self, cache_name=str(path), busy_timeout=busy_timeout, **table_kwargs
+            )
+            self.responses = _Table(
+                str(path), table_name="responses", busy_timeout=busy_timeout, **kwargs
+            )
+            self.redirects = _Table(
+                str(path),
+                table_name="redirects",
+                lock=self.responses._lock,
+                serializer=None,
+                busy_timeout=busy_timeout,
+                **table_kwargs,
+            )
         except sqlite3.Error:
             for storage in ("responses", "redirects"):
                 if hasattr(self, storage):

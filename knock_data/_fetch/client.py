@@ -36,7 +36,7 @@ from knock_data._exceptions import (
 )
 from knock_data._fetch.batch import Batch, FetchCounts, Progress, ServerWatch
 from knock_data._fetch.config import default_cache_path, resolve_connection
-from knock_data._fetch.copies import Copy, cached_copies, forget_copies
+from knock_data._fetch.copies import Copy, cached_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
 from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
 from knock_data._fetch.payloads import Payloads, Received
@@ -108,7 +108,9 @@ class KnockClient:
         A :class:`knock_data.History` (or the path of its folder) to record into: every
         prospect fetched from Knock, at the answer's ``Date``, and every "does not exist"
         for an id the history has seen before. Cache hits are not recorded. The history
-        belongs to the first key that records into it; another key is refused.
+        belongs to the first key that records into it; another key is refused. It needs
+        the cache (not ``cache=False``), from which a run recovers what an interrupted one
+        fetched but had not written yet.
     refresh_policy
         A :class:`knock_data.RefreshPolicy`: which cached copies ``refresh="due"`` fetches
         again (default ``RefreshPolicy()``).
@@ -166,6 +168,13 @@ class KnockClient:
         if session is not None and adapter is not None:
             raise ConfigurationError(
                 "Pass session= or adapter=, not both: mount the adapter on your session."
+            )
+        if history is not None and cache is False and session is None:
+            raise ConfigurationError(
+                "history= needs the cache: a run interrupted by Ctrl-C, a crash or kill -9 "
+                "leaves its last observations unwritten, and the next run recovers them from "
+                "the cache's copies. Without a cache they would be lost.",
+                hint="Leave cache= out (the default cache file) or pass cache=<path>.",
             )
         self.retry = retry or RetryPolicy()
         if max_retries is not None:
@@ -449,9 +458,7 @@ class KnockClient:
                 def settled(pid: str, fetched: Fetched | None, error: KnockError | None) -> None:
                     if recorder is not None:
                         recorder.settled(pid, fetched, error)
-                    previous = copies.get(pid)
-                    if previous is not None and isinstance(error, ProspectNotFound):
-                        self._forget(fetcher, pid)
+                    previous = copies.get(pid)  # (the fetcher forgot it if Knock said gone)
                     if previous is not None and fetched is not None and fetched.source == "network":
                         counts.refreshed += 1
                         counts.unchanged += fetched.record == previous.record
@@ -472,15 +479,6 @@ class KnockClient:
             if recorder is not None:
                 recorder.close()
         return fetch_result(normalized, payloads, batch.failures, counts)
-
-    def _forget(self, fetcher: Fetcher, prospect_id: str) -> None:
-        """Knock says a cached prospect no longer exists: the cache forgets its copy."""
-        if fetcher.store is None:
-            return
-        from knock_data._fetch.cache import cache_errors
-
-        with cache_errors(fetcher.store.db_path, "writing to"):
-            forget_copies(fetcher.store, self.base_url, fetcher.scope, [prospect_id])
 
     def _recorder(self) -> Recorder | None:
         if self.history is None:

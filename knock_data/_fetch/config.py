@@ -222,8 +222,8 @@ def _check_base_url(url: str, allow_insecure: bool) -> str:
         raise ConfigurationError(
             f"base_url {shown!r} is plain http:// to another machine: the API key and the "
             "prospects would travel unencrypted.",
-            hint="Use https://, or pass allow_insecure=True (--allow-insecure on the command "
-            "line) if this is on purpose, for example a test server on your own network.",
+            hint="Use https://, or pass allow_insecure=True if this is on purpose, for "
+            "example a test server on your own network.",
         )
     return url
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from knock_data._fetch.cache import ProspectCache
 
-__all__ = ["Copy", "cached_copies", "forget_copies"]
+__all__ = ["Copy", "cached_copies"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,3 @@ def cached_copies(
         for pid, value in store.fetched(base_url, scope, list(prospect_ids)).items()
         if value.expires is None or value.expires > now
     }
-
-
-def forget_copies(
-    store: ProspectCache, base_url: str, scope: str | None, prospect_ids: Iterable[str]
-) -> None:
-    """Drop this key scope's cached copies of prospects Knock says no longer exist, so that
-    the cache never serves one again."""
-    if scope is not None:
-        store.forget(base_url, scope, list(prospect_ids))

@@ -19,7 +19,7 @@ Cache hits are not observations: nothing new was seen.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from knock_data._exceptions import KnockError, ProspectNotFound
@@ -45,9 +45,22 @@ class Recorder:
             for pid, copy in copies.items()
             if (seen := self._last_seen.get(pid)) is None or copy.fetched_at > seen
         ]
+        if not missed:
+            return 0
+        # What interrupted runs (or runs without the history) fetched: a run of its own per
+        # UTC day they were fetched on, so each lands in its day's partition and this run's
+        # partition and run id stay its own start's.
+        by_day: dict[date, list[tuple[str, Copy]]] = {}
         for pid, copy in missed:
-            self.writer.add(copy.record, copy.fetched_at)
-            self._last_seen[pid] = copy.fetched_at
+            by_day.setdefault(copy.fetched_at.astimezone(UTC).date(), []).append((pid, copy))
+        for day in sorted(by_day):
+            late = self.writer.another_run()
+            try:
+                for pid, copy in by_day[day]:
+                    late.add(copy.record, copy.fetched_at)
+                    self._last_seen[pid] = copy.fetched_at
+            finally:
+                late.close()
         self.recovered += len(missed)
         return len(missed)
 

@@ -209,7 +209,8 @@ def _classify(
         return _fail(
             AuthenticationError(
                 f"Knock refused the API key ({env} key for {base_url}).",
-                hint="Check KNOCK_API_KEY (or api_key=): production and stage keys differ. "
+                hint="Check the key (api_key= or $KNOCK_API_KEY): production and stage keys "
+                "differ. "
                 "The batch was stopped; what was fetched before is cached.",
                 **context,
             )

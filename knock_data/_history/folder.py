@@ -21,14 +21,15 @@ moment leaves whole chunks or nothing visible. While it writes, the writer holds
 ``flock`` on its temporary; a temporary nobody holds that is more than a minute old was left
 by a process that died, and the next append deletes it.
 
-The owner is a *key scope*: ``scrypt(api_key, salt=folder's salt, n=2**14, r=8, p=1,
-dklen=16)``, slow on purpose; the key itself is never written.
+The owner is a *key scope*, derived by the fetch layer's one function
+(:func:`knock_data._fetch.scope.key_scope`, scrypt and slow on purpose) under the folder's own
+random salt, so the same key has unrelated scopes in a history and in a cache file; the key
+itself is never written.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import hmac
 import json
 import os
@@ -42,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from knock_data._exceptions import HistoryError
+from knock_data._fetch.scope import key_scope, new_salt
 from knock_data._history.columns import FORMAT, FORMAT_VERSION
 
 __all__ = [
@@ -49,7 +51,6 @@ __all__ = [
     "OWNER",
     "Folder",
     "Manifest",
-    "key_scope",
 ]
 
 MANIFEST = "_knock_data_history.json"
@@ -61,22 +62,10 @@ _TEMPORARY = re.compile(r"\.part-[0-9TZ]+-[0-9a-f]+-\d{5}\.tmp")
 # What file managers and sync tools leave in folders: never an analyst's data.
 _LITTER = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
 _STALE_SECONDS = 60.0
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 16}
 _WHAT_TO_DO = (
     "A history folder holds only what knock-data writes there: move that file elsewhere "
     "(nothing of the history is lost), or point knock-data at another folder."
 )
-
-
-def key_scope(api_key: str, salt: bytes) -> str:
-    """The scope a key has under a salt: what the folder stores instead of the key.
-
-    Examples
-    --------
-    >>> len(key_scope("syndication-prospect-TEST-KEY", bytes(16)))
-    32
-    """
-    return hashlib.scrypt(api_key.encode(), salt=salt, **_SCRYPT).hex()
 
 
 @dataclass(frozen=True)
@@ -99,7 +88,20 @@ class Chunk:
 
 
 class Folder:
-    """The files of one history folder (nothing is created until the first write)."""
+    """The files of one history folder (nothing is created until the first write).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Folder(Path(tempfile.mkdtemp()) / "history")
+    >>> folder.manifest() is None                       # no history there yet
+    True
+    >>> manifest = folder.create(pii="keep")
+    >>> folder.claim("syndication-prospect-TEST-KEY", manifest)   # the first key owns it
+    >>> sorted(p.name for p in folder.path.iterdir())
+    ['_knock_data_history.json', '_knock_data_owner.json']
+    >>> import shutil; shutil.rmtree(folder.path.parent)
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -161,7 +163,7 @@ class Folder:
         data = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "salt": secrets.token_bytes(16).hex(),
+            "salt": new_salt().hex(),
             "pii": pii,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }

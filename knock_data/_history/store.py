@@ -300,6 +300,30 @@ class History:
             name="observed_at",
         )
 
+    def snapshots(self) -> list[pd.Timestamp]:
+        """Each run's moment, in time order: the run's last observation, when every prospect
+        it saw had been seen (the moments to compare, as in :func:`knock_data.transitions`).
+
+        One per run, however long the run took: a run's answers carry the server's clock,
+        seconds apart, and are one snapshot.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import knock_data as kd
+        >>> history = kd.History(tempfile.mkdtemp())
+        >>> run = history.append([{"prospectId": "1"}, {"prospectId": "2"}],
+        ...                      observed_at=["2021-11-02T09:00Z", "2021-11-02T09:00:05Z"])
+        >>> [f"{moment:%Y-%m-%d %H:%M:%S}" for moment in history.snapshots()]
+        ['2021-11-02 09:00:05']
+        """
+        table = self._load(columns=("observed_at", "run_id"))
+        if table.num_rows == 0:
+            return []
+        last = table.group_by("run_id").aggregate([("observed_at", "max")])
+        moments = pd.DatetimeIndex(last.column("observed_at_max").to_pandas()).dropna()
+        return list(moments.unique().sort_values().tz_convert("UTC"))
+
     def info(self) -> HistoryInfo:
         """What the history holds: runs, prospects, versions, first and last observation."""
         size = self._folder.size_bytes() if self._folder.manifest() else 0

@@ -149,6 +149,13 @@ class RunWriter:
         """Write the rest."""
         self.flush()
 
+    def another_run(self) -> RunWriter:
+        """A writer for a run of its own in the same folder, under the same rules (what a
+        run recovers from the cache is dated by when it was fetched, not by this run)."""
+        return RunWriter(
+            self.folder, self.pii, chunk_rows=self.chunk_rows, chunk_seconds=self.chunk_seconds
+        )
+
     def _table(self) -> pa.Table:
         parts = []
         if self._records:

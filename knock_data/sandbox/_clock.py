@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
+
 __all__ = ["SandboxClock", "http_date", "parse_moment"]
 
 
@@ -34,12 +36,15 @@ def parse_moment(value: datetime | date | str) -> datetime:
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ValueError(
+            raise ConfigurationError(
                 f"expected a day or a moment such as 2021-12-31 or 2021-12-31T09:30Z, got {value!r}"
             ) from None
     if not isinstance(value, datetime):
         if not isinstance(value, date):
-            raise TypeError(f"expected a datetime, a date or ISO-8601 text, got {value!r}")
+            raise WrongArgumentType(
+                f"expected a datetime, a date or ISO-8601 text, got {type(value).__name__} "
+                f"{value!r:.40}"
+            )
         value = datetime(value.year, value.month, value.day)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -85,7 +90,7 @@ class SandboxClock:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not (math.isfinite(days_per_minute) and days_per_minute >= 0):
-            raise ValueError(
+            raise ConfigurationError(
                 f"speed must be zero or more simulated days per minute, got {days_per_minute}"
             )
         self._start = parse_moment(start)
@@ -112,13 +117,15 @@ class SandboxClock:
     def advance(self, by: timedelta) -> datetime:
         """Move the clock forward by ``by`` and return the new present; never back."""
         if by < timedelta(0):
-            raise ValueError(f"the sandbox's clock moves forward only; cannot go back by {-by}")
+            raise ConfigurationError(
+                f"the sandbox's clock moves forward only; cannot go back by {-by}"
+            )
         with self._lock:
             moved = self._moved + by
             try:
                 self._start + moved
             except OverflowError:
-                raise ValueError(f"cannot advance by {by}: past the year 9999") from None
+                raise ConfigurationError(f"cannot advance by {by}: past the year 9999") from None
             self._moved = moved
             self._standing = now = self._read()
             return now

@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from knock_data._exceptions import ConfigurationError
+
 __all__ = ["DEFAULT_SEED", "EXAMPLE_PROSPECT", "generate_prospects"]
 
 DEFAULT_SEED = 2021
@@ -243,7 +245,7 @@ def generate_prospects(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]
     ('47569637', 100)
     """
     if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+        raise ConfigurationError(f"n must be at least 1, got {n}")
     rng = random.Random(seed)
     communities = build_communities(rng)
 

@@ -109,6 +109,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         match = _PATH.fullmatch(path)
         sandbox._count(path, prospect_id=unquote(match["id"]) if match else None)
+        if "Content-Length" in self.headers and not self._discard_body():
+            return  # a GET's body, if sent, is read (and dropped) so the next request is whole
         if sandbox.latency > 0:
             time.sleep(sandbox.latency)
         moment = sandbox.now  # one reading per request: the body and its Date header agree

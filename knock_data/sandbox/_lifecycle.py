@@ -11,8 +11,9 @@ asks, so start-up costs nothing and the same seed always tells the same story.
   the past is derived *from* it (its status, ``createdAt``, ``updatedAt``, agent, consent and
   flags), with the last step at its ``updatedAt``, and drawn only when a moment before it is
   asked about; the future goes on from there, by the one definition of closed and dormant in
-  :mod:`knock_data`: active leads keep moving, a dormant one rarely wakes up, a closed one
-  stays closed unless a lost lead comes back.
+  :mod:`knock_data`: active leads keep moving, a dormant one rarely wakes up (and then
+  months after its last change, as a lead that goes quiet later does), a closed one stays
+  closed unless a lost lead comes back (weeks after it was lost).
 - **Later arrivals** live their whole life by the same rules from their creation.
 
 The steps, their odds and their delays are in ``_rules``. Where today's record leaves less
@@ -37,6 +38,7 @@ from knock_data.sandbox._rules import (
     PURGED,
     UNASSIGNED_AT_FIRST,
     WAKE,
+    WAKE_WITHIN,
     Step,
     Walk,
 )
@@ -121,15 +123,17 @@ def stands_still(record: Mapping[str, Any], *, seed: int, present: datetime) -> 
     leads, and decided without drawing anything (a moved clock asks it of every prospect)."""
     from knock_data._analysis.lifecycle import lifecycle_state
 
-    return _stands_still(record, lifecycle_state(record, now=present), seed)
+    return _stands_still(record, lifecycle_state(record, now=present), seed, present)
 
 
-def _stands_still(record: Mapping[str, Any], state: str, seed: int) -> bool:
+def _stands_still(record: Mapping[str, Any], state: str, seed: int, present: datetime) -> bool:
     if state == "active":
         return False
     chance = _chance(seed, record["prospectId"])
     if state == "dormant":
-        return chance >= WAKE
+        # A quiet lead wakes within WAKE_WITHIN days of its last change, if at all.
+        quiet = present - today_step(record).at
+        return chance >= WAKE or quiet >= timedelta(days=WAKE_WITHIN[1])
     lost = record["status"] == "lost" and not (record["isDeleted"] or record["notProspect"])
     return not (lost and chance < COMEBACK)
 
@@ -152,7 +156,7 @@ def today_lifecycle(
 
     today = today_step(record)
     state = lifecycle_state(record, now=present)
-    if _stands_still(record, state, seed):
+    if _stands_still(record, state, seed, present):
         return Lifecycle(record, [today], today=today)
     walk = Walk(_stream(seed, record["prospectId"], "future"), zone, agents)
     walk.walk_in = record["firstContactType"] == "walk-in"

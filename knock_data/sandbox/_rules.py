@@ -26,6 +26,7 @@ __all__ = [
     "PURGE_WITHIN",
     "UNASSIGNED_AT_FIRST",
     "WAKE",
+    "WAKE_WITHIN",
     "Step",
     "Walk",
 ]
@@ -63,6 +64,8 @@ ALLOWED_STEPS: dict[str, frozenset[str]] = {
 
 COMEBACK = 0.04  # lost leads that write back, weeks later
 WAKE = 0.05  # quiet leads (dormant, or stopped in a walk) that change once more, months later
+#: Days after its last change within which a quiet lead that wakes up does (uniformly).
+WAKE_WITHIN = (45.0, 240.0)
 FLAGGED_LATER = 0.03  # active leads of today later deleted or marked not a prospect
 PURGED = 0.3  # records deleted at the default moment that Knock purges later (then 404)
 PURGE_WITHIN = 120.0  # days after the default moment by which those purges have happened
@@ -243,7 +246,7 @@ class Walk:
                     if rng.random() >= WAKE:
                         break
                     to = self._late_change(last.status)
-                    delay = rng.uniform(45, 240) * _DAY
+                    delay = rng.uniform(*WAKE_WITHIN) * _DAY
                 else:
                     delay = self._delay(last.status, to)
             at = last.at + timedelta(seconds=delay)
@@ -259,9 +262,16 @@ class Walk:
 
     def wake(self, last: Step, present: datetime) -> list[Step]:
         """A dormant lead that changes once more (a few do), months later: the office closes
-        it, deletes it or marks it not a prospect, or the lead comes back to life."""
+        it, deletes it or marks it not a prospect, or the lead comes back to life.
+
+        By the same rule as a lead that goes quiet in :meth:`onwards`: it wakes
+        :data:`WAKE_WITHIN` days after its last change, if that is still to come (a lead
+        quiet for longer stays as it is), as :meth:`comeback` does for lost leads.
+        """
         rng = self.rng
-        at = present + timedelta(days=rng.uniform(1, 240))
+        at = last.at + timedelta(days=rng.uniform(*WAKE_WITHIN))
+        if at <= present:
+            return []  # the record shows it stayed quiet
         if rng.random() < _CLEANED_UP:
             return self.flag(last, [], at)
         woken = self._change(last, self._office(at), self._late_change(last.status))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from knock_data._exceptions import ConfigurationError
+from knock_data._exceptions import ConfigurationError, WrongArgumentType
 from knock_data._fetch.config import STAGE_TEST_KEY
 from knock_data.sandbox._clock import SandboxClock, http_date, parse_moment
 from knock_data.sandbox._data import DEFAULT_SEED
@@ -124,6 +124,13 @@ class SandboxServer:
         now: datetime | date | str | None = None,
         speed: float = 0.0,
     ) -> None:
+        if isinstance(n_prospects, bool) or not isinstance(n_prospects, int):
+            raise WrongArgumentType(
+                f"n_prospects must be a whole number, got {type(n_prospects).__name__} "
+                f"{n_prospects!r:.40}"
+            )
+        if n_prospects < 1:
+            raise ConfigurationError(f"n_prospects must be at least 1, got {n_prospects}")
         if not 0.0 <= fault_rate <= 1.0:
             raise ConfigurationError(f"fault_rate must be between 0 and 1, got {fault_rate}")
         if latency < 0:
@@ -185,17 +192,31 @@ class SandboxServer:
         >>> server.advance(days=-1)
         Traceback (most recent call last):
         ...
-        ValueError: the sandbox's clock moves forward only; cannot go back by 1 day, 0:00:00
+        knock_data.ConfigurationError: the sandbox's clock moves forward only; cannot go back by ...
         """
         if (delta is None) == (days is None):
-            raise TypeError("advance() takes a timedelta or days=, not both or neither")
+            raise WrongArgumentType(
+                "advance() takes a timedelta or days=, not both or neither",
+                hint="For example server.advance(days=7) or server.advance(timedelta(hours=6)).",
+            )
         if delta is None:
-            if not math.isfinite(days):  # type: ignore[arg-type]
-                raise ValueError(f"days must be a finite number, got {days}")
+            if isinstance(days, bool) or not isinstance(days, int | float):
+                raise WrongArgumentType(
+                    f"advance(days=) takes a number of days, got {type(days).__name__} {days!r:.40}"
+                )
+            if not math.isfinite(days):
+                raise ConfigurationError(f"days must be a finite number, got {days}")
             try:
-                delta = timedelta(days=days)  # type: ignore[arg-type]
+                delta = timedelta(days=days)
             except OverflowError:
-                raise ValueError(f"cannot advance by {days} days: past the year 9999") from None
+                raise ConfigurationError(
+                    f"cannot advance by {days} days: past the year 9999"
+                ) from None
+        elif not isinstance(delta, timedelta):
+            raise WrongArgumentType(
+                f"advance() takes a timedelta, got {type(delta).__name__} {delta!r:.40}",
+                hint="Pass days= for a number of days: server.advance(days=7).",
+            )
         self._population.prepare_moves()
         return self._clock.advance(delta)
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from knock_data import KnockClient
+from knock_data import History, KnockClient
 from knock_data._cli import main
 from knock_data.sandbox import SandboxServer
 
@@ -158,9 +158,10 @@ def test_plain_http_elsewhere_needs_allow_insecure(
     args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--no-cache", "--no-progress"]
     args += ["--base-url", "http://knock.test", "--env", "stage"]
     assert main(args) == 1
-    err = capsys.readouterr().err
+    err = _err(capsys)
     assert "plain http:// to another machine" in err
-    assert "--allow-insecure" in err
+    assert "pass --allow-insecure if this is on purpose" in err
+    assert "--base-url 'http://knock.test'" in err
     built: list[KnockClient] = []
 
     class Recording(KnockClient):
@@ -196,7 +197,9 @@ def test_upgrading_an_old_cache_file_is_a_note_on_stderr(
 
 # -- files by suffix, messages in the command line's words ---------------------------------
 
-PYTHON_SPELLING = re.compile(r"\b(column|sheet|header_row|sep|env|base_url|api_key)=")
+PYTHON_SPELLING = re.compile(
+    r"\b(column|sheet|header_row|sep|env|base_url|api_key|allow_insecure)=|\bbase_url\b"
+)
 
 
 def _err(capsys: pytest.CaptureFixture[str]) -> str:
@@ -296,6 +299,36 @@ def test_no_key_is_said_with_the_environment_variable_and_env_stage(
     assert "KnockClient" not in err
 
 
+def test_a_key_knock_refuses_is_said_with_the_environment_variable(
+    sandbox: SandboxServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KNOCK_API_KEY", "not-the-sandbox-key")
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text(sandbox.prospect_ids[0])
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--base-url", sandbox.url]
+    assert main([*args, "--no-cache"]) == 1
+    err = _err(capsys)
+    assert "Knock refused the API key" in err
+    assert "Check the key ($KNOCK_API_KEY)" in err
+
+
+def test_without_a_key_a_bad_history_is_said_as_it_is_not_as_a_missing_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KNOCK_API_KEY", raising=False)
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("1\n")
+    args = ["fetch", str(ids_file), "-o", str(tmp_path / "o.csv"), "--env", "stage"]
+    assert main([*args, "--base-url", "http://127.0.0.1:9", "--history", str(ids_file)]) == 1
+    err = _err(capsys)
+    assert "No API key" not in err
+    assert "ids.txt" in err
+    assert "not a history folder" in err
+
+
 def test_the_error_list_is_capped_and_duplicates_are_counted(
     sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -332,3 +365,35 @@ def test_a_dead_server_fails_fast_naming_the_url(
     assert "the connection was refused" in err
     assert f"Is the server running, and is --base-url {url} right?" in err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_pii_reaches_a_new_history_and_an_existing_one_keeps_its_rule(
+    sandbox: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids_file = tmp_path / "ids.txt"
+    ids_file.write_text("\n".join(sandbox.prospect_ids[:20]) + "\n")
+    history = tmp_path / "h"
+    args = [*_fetch_args(sandbox, tmp_path, ids_file), "--history", str(history)]
+    assert main([*args, "--pii", "drop"]) == 0
+    assert History(history).pii == "drop"
+    emails = [r["email"] for r in sandbox.records if r.get("email")]
+    stored = b"".join(p.read_bytes() for p in history.rglob("*.parquet"))
+    assert emails
+    assert not any(email.encode() in stored for email in emails)
+    capsys.readouterr()
+    assert main([*args, "--pii", "mask", "--refresh", "all"]) == 1
+    err = _err(capsys)
+    assert "--pii drop" in err
+    assert "pii=" not in err
+    assert main([*args, "--refresh", "all"]) == 0  # without --pii: the folder's own rule
+    assert main([*args, "--no-cache"]) == 2
+    assert "--history needs the cache" in capsys.readouterr().err
+
+
+def test_history_info_on_a_folder_that_does_not_exist_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["history", "info", str(tmp_path / "nowhere")]) == 1
+    err = _err(capsys)
+    assert f"There is no history folder at {tmp_path / 'nowhere'}" in err
+    assert "--history DIR" in err

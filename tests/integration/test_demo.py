@@ -71,6 +71,9 @@ def test_demo_fetches_the_sample_and_writes_everything(no_key: None, tmp_path: P
     for heading in ("== status ==", "== sources ==", "== consent ==", "== funnel =="):
         assert heading in text
     assert "%" in text.split("== funnel ==")[1]  # rates printed as percentages
+    for raw in ("<NA>", "NaN", "None", "source_title", "status_share"):
+        assert raw not in text  # the tables speak as the charts do
+    assert "(no source)" in text.split("== sources ==")[1]
     assert f"{len(errors)} ids failed" in text
     # The movement run: weekly snapshots into a history, then where leads moved.
     movement = text.split("Movement:")[1]

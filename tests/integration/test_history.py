@@ -119,10 +119,10 @@ def test_as_of_between_two_snapshots_returns_the_earlier_one(weekly: dict[str, A
     assert len(history.as_of(second)) >= len(at_first) - 3  # arrivals in, purged out
 
 
-def test_the_history_belongs_to_its_key(weekly: dict[str, Any]) -> None:
+def test_the_history_belongs_to_its_key(weekly: dict[str, Any], tmp_path: Path) -> None:
     with SandboxServer(n_prospects=20) as server:
-        other = kd.KnockClient("another-portfolio-key", base_url=server.url, cache=False,
-                               history=weekly["history"])  # fmt: skip
+        other = kd.KnockClient("another-portfolio-key", base_url=server.url,
+                               cache=tmp_path / "c.sqlite", history=weekly["history"])  # fmt: skip
         with pytest.raises(kd.HistoryError, match="belongs to another API key"):
             other.fetch_prospects(server.prospect_ids, progress=False)
         assert server.request_count == 0  # refused before anything was sent
@@ -180,13 +180,13 @@ def test_smart_refresh_sends_fewer_requests_and_records_what_it_fetched(tmp_path
 def test_a_refresh_records_gone_only_for_ids_seen_before(tmp_path: Path) -> None:
     with SandboxServer(n_prospects=3000) as server:
         purged = next(i for i in server.prospect_ids if server.purged_at(i))
-        client = kd.KnockClient(server.api_key, base_url=server.url, cache=False,
-                                history=tmp_path / "h")  # fmt: skip
+        client = kd.KnockClient(server.api_key, base_url=server.url,
+                                cache=tmp_path / "c.sqlite", history=tmp_path / "h")  # fmt: skip
         client.fetch_prospects([purged, "0"], progress=False)  # "0" never existed
         moment = server.purged_at(purged)
         assert moment is not None
         server.advance(moment - server.now)
-        result = client.fetch_prospects([purged, "0"], progress=False)
+        result = client.fetch_prospects([purged, "0"], progress=False, refresh=True)
     assert result.errors["reason"].tolist() == ["not_found", "not_found"]
     observed = kd.History(tmp_path / "h").observations()
     assert observed["prospect_id"].tolist() == [purged, purged]

@@ -42,6 +42,12 @@ loose: Any = kd
 # What the error must be and say, by the builtin it stands for.
 Case = tuple[str, Callable[[], Any], type[Exception], list[str]]
 
+
+def _sandbox() -> Any:
+    """A small sandbox, never started: its clock is all these cases touch."""
+    return loose.sandbox.SandboxServer(n_prospects=5)
+
+
 CASES: list[Case] = [
     # charts: the frame, ax, options by keyword, option values
     ("plot_status", lambda: loose.plot_status([1, 2]), TypeError, ["plot_status", "DataFrame"]),
@@ -394,6 +400,25 @@ CASES: list[Case] = [
         ValueError,
         ["fault_kinds", "rate_limited"],
     ),
+    (
+        "SandboxServer",
+        lambda: loose.sandbox.SandboxServer(n_prospects="10"),
+        TypeError,
+        ["n_prospects", "whole number"],
+    ),
+    (
+        "SandboxServer",
+        lambda: loose.sandbox.SandboxServer(n_prospects=0),
+        ValueError,
+        ["at least 1"],
+    ),
+    ("SandboxServer", lambda: loose.sandbox.SandboxServer(now="soon"), ValueError, ["2021-12-31"]),
+    ("SandboxServer", lambda: loose.sandbox.SandboxServer(now=5), TypeError, ["datetime", "int"]),
+    ("SandboxServer", lambda: loose.sandbox.SandboxServer(speed=-1), ValueError, ["speed"]),
+    ("SandboxServer", lambda: _sandbox().advance(days=-1), ValueError, ["forward only"]),
+    ("SandboxServer", lambda: _sandbox().advance(days="3"), TypeError, ["days", "str"]),
+    ("SandboxServer", lambda: _sandbox().advance(3), TypeError, ["timedelta", "days="]),
+    ("SandboxServer", lambda: _sandbox().advance(), TypeError, ["not both or neither"]),
     # history
     ("History", lambda: loose.History(5), TypeError, ["History", "path"]),
     ("History", lambda: loose.History(TMP, pii="hide"), ValueError, ["pii", "'keep'"]),

@@ -395,6 +395,34 @@ def test_a_lock_held_past_the_busy_timeout_says_the_file_is_in_use(tmp_path: Pat
     assert 0.3 <= waited < 1.4  # the busy timeout, honoured
 
 
+def test_a_lock_held_on_an_existing_file_past_the_busy_timeout_is_in_use_too(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.sqlite"
+    open_cache(path).close()  # a cache file that exists, in WAL mode, with its tables
+    ready, done = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another process mid-write, for longer than the busy timeout
+        con = sqlite3.connect(path, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        ready.set()
+        done.wait(10)
+        con.execute("ROLLBACK")
+        con.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    ready.wait(5)
+    start = time.monotonic()
+    try:
+        with pytest.raises(ConfigurationError, match="in use by another process"):
+            open_cache(path, busy_timeout=300)
+        assert time.monotonic() - start < 3  # the busy timeout, not requests-cache's endless wait
+    finally:
+        done.set()
+        holder.join()
+
+
 def test_a_lock_error_while_writing_is_also_in_use_not_unusable(tmp_path: Path) -> None:
     with (
         pytest.raises(ConfigurationError, match="in use by another process") as info,

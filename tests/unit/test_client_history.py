@@ -108,7 +108,7 @@ def test_refresh_due_fetches_only_what_the_policy_finds_due(tmp_path: Path) -> N
     knock = Knock(
         {
             "1": record("1"),  # active
-            "2": record("2", status="lost"),  # closed
+            "2": record("2", status="lost", updatedAt="2021-05-01T00:00:00+00:00"),  # closed
             "3": record("3", updatedAt="2021-05-01T00:00:00+00:00"),  # dormant
         }
     )
@@ -147,7 +147,7 @@ def test_refresh_takes_false_true_or_due(tmp_path: Path, bad: Any) -> None:
 
 
 def test_a_custom_policy_is_used(tmp_path: Path) -> None:
-    knock = Knock({"1": record("1", status="lost")})
+    knock = Knock({"1": record("1", status="lost", updatedAt="2021-05-01T00:00:00+00:00")})
     eager = kd.RefreshPolicy(closed=1)
     client, adapter = client_for(tmp_path, knock, refresh_policy=eager)
     assert client.refresh_policy is eager
@@ -183,6 +183,27 @@ def test_copies_the_history_missed_are_recovered_once(tmp_path: Path) -> None:
     assert set(observed["observed_at"]) == {pd.Timestamp("2021-11-02", tz="UTC")}
 
 
+def test_recovered_copies_are_a_run_of_their_own_and_the_run_keeps_its_own_day(
+    tmp_path: Path,
+) -> None:
+    knock = Knock({"1": record("1"), "2": record("2"), "3": record("3")})
+    plain = kd.KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST,
+                           adapter=FakeAdapter(knock))  # fmt: skip
+    plain.fetch_prospects(["1"], progress=False)  # cached on Nov 2, before the history
+    knock.date = "Wed, 03 Nov 2021 09:00:00 GMT"
+    plain.fetch_prospects(["3"], progress=False)  # and one on Nov 3
+    knock.date = NOV_9
+    client, _ = client_for(tmp_path, knock)
+    client.fetch_prospects(["1", "2", "3"], progress=False)  # "2" is fetched on Nov 9
+    days = sorted(p.parent.name for p in (tmp_path / "h").glob("observed_date=*/*.parquet"))
+    assert days == [f"observed_date=2021-11-0{day}" for day in (2, 3, 9)]
+    observed = kd.History(tmp_path / "h").observations().set_index("prospect_id")
+    assert observed.loc["2", "observed_at"] == pd.Timestamp("2021-11-09", tz="UTC")
+    runs = {pid: str(observed.loc[pid, "run_id"]) for pid in ("1", "2")}
+    assert runs["1"] != runs["2"]
+    assert runs["2"].startswith("20211109")
+
+
 def test_the_repr_names_the_history(tmp_path: Path) -> None:
     client, _ = client_for(tmp_path, Knock({}))
     assert f"history={str(tmp_path / 'h')!r}" in repr(client)
@@ -199,10 +220,7 @@ def test_a_history_that_is_not_one_fails_when_the_client_is_made(tmp_path: Path)
 def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_methods() -> None:
     from types import SimpleNamespace
 
-    from knock_data._fetch.copies import forget_copies
-
     when = datetime(2021, 11, 2, tzinfo=UTC)
-    forgotten: list[tuple[str, str | None, list[str]]] = []
 
     class ScopedCache:  # the interface of the cache file's schema 2
         def fetched(self, base_url: str, scope: str, ids: list[str]) -> dict[str, Any]:
@@ -210,14 +228,16 @@ def test_a_cache_that_keeps_fetch_times_and_scopes_is_asked_through_its_own_meth
             copy = SimpleNamespace(record=record("1"), fetched_at=when, expires=None)
             return {"1": copy} if "1" in ids else {}
 
-        def forget(self, base_url: str, scope: str | None, ids: list[str]) -> int:
-            forgotten.append((base_url, scope, ids))
-            return len(ids)
-
     store: Any = ScopedCache()
     copies = cached_copies(store, BASE, "0123abcd", ["1", "2"])
     assert {pid: (c.fetched_at, c.record) for pid, c in copies.items()} == {
         "1": (when, record("1"))
     }
-    forget_copies(store, BASE, "0123abcd", ["1"])
-    assert forgotten == [(BASE, "0123abcd", ["1"])]
+
+
+def test_a_history_without_a_cache_is_refused_as_it_could_lose_observations(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(kd.ConfigurationError, match="history= needs the cache"):
+        kd.KnockClient(KEY, base_url=BASE, cache=False, history=tmp_path / "h")
+    assert not (tmp_path / "h").exists()

@@ -218,6 +218,29 @@ def test_within_takes_a_timedelta_and_a_shorter_window_changes_the_answer() -> N
     assert (week.loc["ana", "leads"], week.loc["ana", "undecided"]) == (4, 0)
 
 
+def test_within_judges_leads_created_before_the_history_began_as_cohort_conversion_does() -> None:
+    # Both leads were created in October and first observed in January, after their 30-day
+    # window closed: nobody saw whether they leased in time. The older rule took the first
+    # for a failure (it was "observed for 30 days") and the second too (seen leased only
+    # after the window), a falsely low rate; both are undecided, as in cohort_conversion.
+    frame = pd.DataFrame(
+        {
+            "prospect_id": ["1", "2", "3"],
+            "agent_username": ["ana", "ana", "ana"],
+            "created_at": ["2025-10-01", "2025-10-01", "2026-01-01"],
+            "first_observed_at": ["2026-01-15", "2026-01-15", "2026-01-01"],
+            "leased_after": [None, "2025-10-01", "2026-01-05"],
+            "leased_by": [None, "2026-01-15", "2026-01-10"],
+            "last_observed_at": ["2026-03-01", "2026-03-01", "2026-03-01"],
+        }
+    )
+    for column in frame.columns[2:]:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    table = kd.compare_conversion(frame, within=30, min_leads=1).set_index("agent_username")
+    assert (table.loc["ana", "leads"], table.loc["ana", "undecided"]) == (1, 2)
+    assert table.loc["ana", "rate"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("frame_change", "options", "match"),
     [

@@ -55,6 +55,25 @@ def svg_texts(svg: bytes) -> str:
     return " ".join(re.findall(r">([^<>]+)</text>", svg.decode("utf-8")))
 
 
+def test_a_run_whose_answers_are_seconds_apart_is_one_snapshot(tmp_path: Path) -> None:
+    server = SandboxServer(n_prospects=60)
+    history = kd.History(tmp_path / "h")
+    for week in range(2):  # as a real server stamps them: each answer a second later
+        moment = server.now + timedelta(days=7 * week)
+        records = [r for r in (server.record_at(p, moment) for p in server.prospect_ids) if r]
+        stamps = [moment + timedelta(seconds=i) for i in range(len(records))]
+        history.append(records, observed_at=stamps)
+    assert len(history.observations()["observed_at"].unique()) > 100
+    snapshots = history.snapshots()
+    assert len(snapshots) == 2
+    assert snapshots[0] == pd.Timestamp(server.now + timedelta(seconds=59))
+    board = kd.Dashboard(kd.to_frame(records), history=history)
+    try:
+        assert [value for _, value in board.controls["movement_start"].options] == snapshots
+    finally:
+        board.close()
+
+
 def test_the_tab_draws_when_opened_from_the_snapshots(
     dash: kd.Dashboard, history: Snapshots
 ) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 import knock_data as kd
 from knock_data import HistoryError, RecordError
+from knock_data._fetch.scope import key_scope
 from knock_data._frame.arrow import frame_from_arrow, frame_to_arrow
 from knock_data._history.folder import MANIFEST, OWNER, Folder
 from knock_data._history.writer import RunWriter
@@ -290,6 +291,22 @@ def test_a_history_belongs_to_the_first_key_that_writes_to_it(tmp_path: Path) ->
     assert OTHER_KEY.encode() not in data
     owner = json.loads((tmp_path / OWNER).read_text())
     assert len(owner["scope"]) == 32
+
+
+def test_the_owner_is_the_fetch_layers_key_scope_under_the_folders_own_salt(
+    tmp_path: Path,
+) -> None:
+    kd.History(tmp_path / "a").append([prospect()], observed_at="2021-11-02", api_key=KEY)
+    kd.History(tmp_path / "b").append([prospect()], observed_at="2021-11-02", api_key=KEY)
+    scopes = []
+    for name in ("a", "b"):
+        salt = bytes.fromhex(json.loads((tmp_path / name / MANIFEST).read_text())["salt"])
+        owner = json.loads((tmp_path / name / OWNER).read_text())["scope"]
+        assert owner == key_scope(KEY, salt)
+        # The derivation folders have always been written with: they stay the key's.
+        assert owner == hashlib.scrypt(KEY.encode(), salt=salt, n=2**14, r=8, p=1, dklen=16).hex()
+        scopes.append(owner)
+    assert scopes[0] != scopes[1]  # each folder its own salt: unrelated scopes
 
 
 def test_records_of_your_own_leave_the_owner_unset_until_a_key_claims_it(

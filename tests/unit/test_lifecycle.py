@@ -209,6 +209,31 @@ def test_a_naive_timestamp_column_is_utc() -> None:
     assert kd.is_dormant(frame, now="2021-11-01T23:59:59Z").tolist() == [False]
 
 
+def test_each_row_at_its_own_moment_is_each_record_at_that_moment(
+    records: list[dict[str, Any]], frame: pd.DataFrame
+) -> None:
+    # Such as each copy of a cache at its fetch time, or each observation of a history.
+    moments = pd.Series(
+        pd.Timestamp(NOW) - pd.to_timedelta(range(len(frame)), unit="D"), index=frame.index
+    ).where(frame.index != frame.index[7])  # a missing moment: nobody can tell, not dormant
+    state = kd.lifecycle_state(frame, now=moments)
+    dormant = kd.is_dormant(frame, now=moments)
+    at_own = [
+        "active" if m is pd.NaT and not kd.is_closed(r) else kd.lifecycle_state(r, now=m)
+        for r, m in zip(records, moments, strict=True)
+    ]
+    assert state.tolist() == at_own
+    assert (dormant == (state == "dormant")).all()
+    assert set(state) == set(kd.LIFECYCLE_STATES)
+    assert kd.is_dormant(frame, now=moments.dt.tz_localize(None)).equals(dormant)  # naive: UTC
+
+
+def test_moments_on_another_index_are_refused(frame: pd.DataFrame) -> None:
+    moments = pd.Series([pd.Timestamp(NOW)] * len(frame))
+    with pytest.raises(kd.ConfigurationError, match="index is not the frame's"):
+        kd.lifecycle_state(frame.set_index("prospect_id"), now=moments)
+
+
 @pytest.mark.parametrize("missing", ["status", "is_deleted", "not_prospect", "updated_at"])
 def test_a_missing_column_is_named(frame: pd.DataFrame, missing: str) -> None:
     with pytest.raises(kd.ConfigurationError, match=f"needs a '{missing}' column"):

@@ -160,6 +160,17 @@ def test_transitions_count_where_each_prospect_stood_at_both_moments() -> None:
     assert table.attrs["start"] == utc(T[0])
 
 
+def test_a_transitions_report_table_names_its_stages_and_statuses() -> None:
+    v = versions(STORIES, created=CREATED)
+    stages = kd.report_table(kd.transitions(v, T[0], T[3]))
+    assert list(stages.columns[:3]) == ["From", "Lead", "Engaged"]
+    assert stages["From"].tolist()[-1] == "(created)"
+    assert list(stages.columns)[-1] == "(gone)"
+    statuses = kd.report_table(kd.transitions(v, T[0], T[3], level="status"))
+    assert "Applied (Leased)" in statuses.columns
+    assert "New" in statuses["From"].tolist()
+
+
 def test_transitions_between_moments_that_are_not_snapshots_use_the_latest_before() -> None:
     v = versions(STORIES, created=CREATED)
     table = kd.transitions(v, "2021-11-10", "2021-11-16", level="status")

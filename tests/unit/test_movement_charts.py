@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -199,6 +200,31 @@ def test_options_are_keyword_only(
     assert len(positional) == len(args())
     with pytest.raises(kd.WrongArgumentType, match="by keyword"):
         plot(*args(), None)
+
+
+@pytest.mark.parametrize(
+    ("plot", "wanted"),
+    [
+        (kd.plot_transitions, "History(path).versions()"),
+        (kd.plot_waterfall, "History(path).versions()"),
+        (kd.plot_time_to_stage, "stage_dates(history.versions())"),
+        (kd.plot_cohorts, "stage_dates(history.versions())"),
+        (kd.plot_aging, "to_frame(records)"),
+    ],
+)
+def test_a_chart_given_no_frame_says_which_frame_it_takes(
+    plot: Callable[..., Axes], wanted: str
+) -> None:
+    arguments = len(
+        [
+            p
+            for p in inspect.signature(plot).parameters.values()
+            if p.kind is p.POSITIONAL_OR_KEYWORD
+        ]
+    )
+    with pytest.raises(kd.WrongArgumentType, match="needs a pandas DataFrame") as info:
+        plot([{"status": "new"}], *["2021-11-01"] * (arguments - 1))
+    assert wanted in str(info.value)
 
 
 def test_the_registry_draws_every_movement_chart_from_a_history() -> None:

@@ -247,6 +247,28 @@ def test_advancing_moves_some_prospects_and_rarely_closed_ones(
             assert first_change == "open"
 
 
+def test_a_dormant_lead_wakes_months_after_its_last_change_as_any_quiet_lead(
+    server: SandboxServer,
+) -> None:
+    """Today's dormant leads follow the walk's rule for a lead that goes quiet: if it ever
+    changes again, it does 45 to 240 days after its last change (plus the office's opening
+    hours), so a lead quiet for longer than that at the default moment never moves."""
+    frame = kd.to_frame(server.records)
+    dormant = frame.loc[kd.is_dormant(frame, now=DEFAULT_MOMENT), "prospect_id"].tolist()
+    gaps = []
+    for prospect_id in dormant:
+        future = [m for m, _ in server.timeline(prospect_id) if m > DEFAULT_MOMENT]
+        if future:
+            today = server.record_at(prospect_id)
+            assert today is not None
+            last = datetime.fromisoformat(today["updatedAt"])
+            gaps.append((future[0] - last) / timedelta(days=1))
+    assert len(gaps) > 20  # some do wake up (a few percent of 2,800)
+    assert len(gaps) < 0.05 * len(dormant)
+    assert min(gaps) >= 45 - 1 / 1440
+    assert max(gaps) <= 240 + 4  # the office may open a few days later
+
+
 def test_answers_change_after_a_week_but_mostly_stay(server: SandboxServer) -> None:
     week = SandboxServer()
     week.advance(days=7)

@@ -117,6 +117,11 @@ def test_one_curve_and_median_per_group() -> None:
     assert km.attrs["medians"] == {"Yelp": 20.0, "Zillow": 2.0}
     yelp = km[km["source_title"] == "Yelp"]
     assert yelp["share_reached"].iloc[-1] == pytest.approx(2 / 3)
+    unsourced = stage_dates(
+        [1, 2, 3, 4], [True] * 4, source_title=pd.Categorical(["Zillow", "Zillow", None, None])
+    )
+    medians = kd.time_to_stage(unsourced, "toured", by="source_title").attrs["medians"]
+    assert medians[pd.NA] == 3.0  # the leads without a source, found under pd.NA
 
 
 def test_undated_leads_are_left_out_and_counted() -> None:
