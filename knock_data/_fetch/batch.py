@@ -36,6 +36,7 @@ from knock_data._exceptions import (
     KnockError,
 )
 from knock_data._fetch.fetcher import Fetched
+from knock_data._fetch.payloads import Payloads
 from knock_data._fetch.retry import Cancelled
 
 __all__ = [
@@ -188,11 +189,18 @@ class Batch:
     on_settled
         Called in the main thread as each id finishes, with the id and either what was
         fetched or the error (a history records here); what it raises stops the batch.
+    records
+        Where each prospect fetched is kept (compressed); a new :class:`~.payloads.Payloads`
+        by default.
 
     Attributes
     ----------
     cancel : threading.Event
         Set when the batch stops early; every wait of its workers watches it.
+    records : Payloads
+        The prospects fetched, by id.
+    failures : dict
+        The error of each id that failed, by id.
     """
 
     def __init__(
@@ -205,6 +213,7 @@ class Batch:
         window: int | None = None,
         watch: ServerWatch | None = None,
         on_settled: Callable[[str, Fetched | None, KnockError | None], None] | None = None,
+        records: Payloads | None = None,
     ) -> None:
         self._fetch_one = fetch_one
         self._on_settled = on_settled
@@ -214,7 +223,7 @@ class Batch:
         self.counts = counts
         self.watch = watch
         self.cancel = threading.Event()
-        self.records: dict[str, dict[str, Any]] = {}
+        self.records = records if records is not None else Payloads()
         self.failures: dict[str, KnockError] = {}
 
     def run(self, prospect_ids: Iterable[str]) -> None:
@@ -282,7 +291,7 @@ class Batch:
             if self._on_settled is not None:
                 self._on_settled(prospect_id, None, error)
         else:
-            self.records[prospect_id] = fetched.record
+            self.records.add(prospect_id, fetched)
             self.counts.add(fetched.source)
             if self._on_settled is not None:
                 self._on_settled(prospect_id, fetched, None)

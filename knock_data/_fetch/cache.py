@@ -22,8 +22,9 @@ code.
 
 The interface other parts of knock-data build on (all by ``base_url``, ``scope`` and ids):
 
-- :meth:`~ProspectCache.lookup` (records) and :meth:`~ProspectCache.bodies` (raw JSON), for
-  the warm rebuild;
+- :meth:`~ProspectCache.lookup` (records), :meth:`~ProspectCache.bodies` (raw JSON) and
+  :meth:`~ProspectCache.packed_bodies` (the bodies as stored, for :attr:`~ProspectCache.codec`
+  to decompress), for the warm rebuild;
 - :meth:`~ProspectCache.fetched`: each copy's record, ``fetched_at``, ``expires`` and digest,
   for a refresh that only asks for what is due and for recovering history;
 - :meth:`~ProspectCache.forget` and :meth:`~ProspectCache.forget_scope`: drop copies.
@@ -45,12 +46,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import sqlite3
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -85,11 +85,16 @@ from knock_data._fetch.cache_schema import (
     prepare_file,
     response_serializer,
 )
+from knock_data._fetch.packing import BodyCompressor
 from knock_data._fetch.scope import key_scope
+from knock_data._json import parse_bodies
 
 __all__ = ["CachedCopy", "ProspectCache", "open_cache"]
 
 _CHUNK = 500  # ids per SELECT, well under SQLite's 999 parameters
+# Reading this many ids or more, and at least half the scope's copies: one pass over them all.
+_SCAN_FROM = 2_000
+_SCAN_BLOCK = 10_000  # rows fetched at a time in that pass
 _TENANT = f"(SELECT tenant_id FROM {TENANTS_TABLE} WHERE base_url = ? AND scope = ?)"
 
 
@@ -240,6 +245,11 @@ class ProspectCache(SQLiteCache):
             serializer=self.responses.serializer,
             **kwargs,
         )
+
+    @property
+    def codec(self) -> BodyCompressor:
+        """How this file compresses the prospect bodies (its own preset dictionary)."""
+        return self._file.bodies
 
     def scope_for(self, api_key: str) -> str:
         """The scope of ``api_key`` in this file (scrypt under the file's salt: slow, so a
@@ -435,6 +445,31 @@ class ProspectCache(SQLiteCache):
         ids, bodies = self._bodies(base_url, scope, prospect_ids, include_expired)
         return dict(zip(ids, bodies, strict=True))
 
+    def packed_bodies(
+        self,
+        base_url: str,
+        scope: str,
+        prospect_ids: Iterable[str],
+        *,
+        include_expired: bool = False,
+        on_block: Callable[[int], None] | None = None,
+    ) -> dict[str, bytes]:
+        """Cached bodies of these ids for one scope as stored, compressed: ``{prospect_id:
+        blob}`` for :meth:`codec`'s ``decompress``. What a warm batch keeps: about 240 bytes
+        a prospect, where the parsed record takes about 3 KB.
+
+        ``on_block`` is told how many copies each block read held, as it is read (a
+        progress bar moves while a million copies are read, about 0.3 s a 100,000).
+        """
+        found: dict[str, bytes] = {}
+        for block in self._blocks(
+            "prospect_id, body", base_url, scope, prospect_ids, include_expired
+        ):
+            found.update(block)  # type: ignore[arg-type]
+            if on_block is not None and block:
+                on_block(len(block))
+        return found
+
     def lookup(
         self,
         base_url: str,
@@ -448,14 +483,12 @@ class ProspectCache(SQLiteCache):
         Ids not cached (or expired, unless ``include_expired``) are simply absent.
         """
         ids, bodies = self._bodies(base_url, scope, prospect_ids, include_expired)
-        return dict(zip(ids, _parse_bodies(bodies), strict=True))
+        return dict(zip(ids, parse_bodies(bodies), strict=True))
 
     def _bodies(
         self, base_url: str, scope: str, prospect_ids: Iterable[str], include_expired: bool
     ) -> tuple[list[str], list[bytes]]:
-        rows = list(
-            self._select("prospect_id, body", base_url, scope, prospect_ids, include_expired)
-        )
+        rows = self._select("prospect_id, body", base_url, scope, prospect_ids, include_expired)
         ids = [row[0] for row in rows]
         return ids, self._file.bodies.decompress_many([row[1] for row in rows])
 
@@ -464,19 +497,13 @@ class ProspectCache(SQLiteCache):
     ) -> dict[str, CachedCopy]:
         """Every cached copy of these ids for one scope, expired ones included, with when it
         was fetched, when it expires and its digest, as ``{prospect_id: CachedCopy}``."""
-        rows = list(
-            self._select(
-                "prospect_id, body, fetched_at, expires, digest",
-                base_url,
-                scope,
-                prospect_ids,
-                True,
-            )
+        rows = self._select(
+            "prospect_id, body, fetched_at, expires, digest", base_url, scope, prospect_ids, True
         )
         bodies = self._file.bodies.decompress_many([row[1] for row in rows])
         return {
             row[0]: CachedCopy(record, _utc(row[2]), _utc_or_none(row[3]), bytes(row[4]))
-            for row, record in zip(rows, _parse_bodies(bodies), strict=True)
+            for row, record in zip(rows, parse_bodies(bodies), strict=True)
         }
 
     def _select(
@@ -486,20 +513,65 @@ class ProspectCache(SQLiteCache):
         scope: str,
         prospect_ids: Iterable[str],
         include_expired: bool,
-    ) -> Iterator[Sequence[Any]]:
-        wanted = list(prospect_ids)
+    ) -> list[Sequence[Any]]:
+        """The rows of these ids for one scope (``columns`` starts with ``prospect_id``)."""
+        blocks = self._blocks(columns, base_url, scope, prospect_ids, include_expired)
+        return [row for block in blocks for row in block]
+
+    def _blocks(
+        self,
+        columns: str,
+        base_url: str,
+        scope: str,
+        prospect_ids: Iterable[str],
+        include_expired: bool,
+    ) -> Iterator[list[Sequence[Any]]]:
+        """The rows of these ids for one scope, a block at a time (``columns`` starts with
+        ``prospect_id``).
+
+        Two ways, by how much of the scope's copies is asked for: most of them (a warm
+        rebuild) in one pass over the scope's rows, which lie together in the table, keeping
+        the ids asked for (100,000 ids in about 60 ms); a few, by their keys, in key order so
+        that each chunk's rows lie together too (about 95 ms for 100,000; 270 in the order
+        given).
+        """
+        wanted = set(prospect_ids)
         freshness = "" if include_expired else "AND (expires IS NULL OR expires > ?)"
         now = () if include_expired else (round(time.time()),)
         # Under the backend's lock: the one connection is shared with the writing threads,
         # and a read must not interleave with another thread's transaction.
         with self.responses.connection() as con, self.responses._lock:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                yield from con.execute(
-                    f"SELECT {columns} FROM {PROSPECTS_TABLE} WHERE tenant_id = {_TENANT} "
+            tenant = con.execute(
+                f"SELECT tenant_id FROM {TENANTS_TABLE} WHERE base_url = ? AND scope = ?",
+                (base_url, scope),
+            ).fetchone()
+            if tenant is None or not wanted:
+                return
+            if len(wanted) >= _SCAN_FROM and self._held(con, tenant[0]) <= 2 * len(wanted):
+                cursor = con.execute(
+                    f"SELECT {columns} FROM {PROSPECTS_TABLE} WHERE tenant_id = ? {freshness}",
+                    (tenant[0], *now),
+                )
+                while block := cursor.fetchmany(_SCAN_BLOCK):
+                    yield [row for row in block if row[0] in wanted]
+                return
+            ordered = sorted(wanted)
+            for start in range(0, len(ordered), _CHUNK):
+                chunk = ordered[start : start + _CHUNK]
+                yield con.execute(
+                    f"SELECT {columns} FROM {PROSPECTS_TABLE} WHERE tenant_id = ? "
                     f"AND prospect_id IN ({','.join('?' * len(chunk))}) {freshness}",
-                    (base_url, scope, *chunk, *now),
+                    (tenant[0], *chunk, *now),
                 ).fetchall()
+
+    @staticmethod
+    def _held(con: sqlite3.Connection, tenant_id: int) -> int:
+        """How many copies one scope holds (every row of its range counted: about 10 ms for
+        100,000, paid only before a large read)."""
+        (held,) = con.execute(
+            f"SELECT COUNT(*) FROM {PROSPECTS_TABLE} WHERE tenant_id = ?", (tenant_id,)
+        ).fetchone()
+        return int(held)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -539,13 +611,3 @@ def open_cache(
     path = cache_file_path(path)
     with cache_errors(path, "opening"):
         return ProspectCache(path, busy_timeout=busy_timeout)
-
-
-def _parse_bodies(bodies: list[bytes]) -> list[Any]:
-    """Parse many JSON bodies in one call (each was checked when it was stored)."""
-    if not bodies:
-        return []
-    try:
-        return list(json.loads(b"[" + b",".join(bodies) + b"]"))
-    except ValueError:
-        return [json.loads(body) for body in bodies]

@@ -6,8 +6,8 @@ One SQLite file, shared by requests-cache and knock-data::
     redirects(key, value, expires)            prospect's row holds the response without its
                                               body (JSON, zlib: response_serializer)
     knock_meta(name, value)                   schema_version = 2, salt (16 random bytes),
-                                              body_dictionary, response_dictionary (zlib's
-                                              preset dictionaries)
+                                              body_dictionary (LZ4's), response_dictionary
+                                              (zlib's): the preset dictionaries
     knock_tenants(tenant_id, base_url, scope) one row per server and key scope; never
                                               deleted, and ids never reused
     knock_prospects(                          each prospect copy, once:
@@ -49,11 +49,11 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lz4.block
 from requests_cache.serializers import SerializerPipeline, Stage
 from requests_cache.serializers.preconf import json_preconf_stage
 
 from knock_data._exceptions import ConfigurationError
+from knock_data._fetch.packing import DEFAULT_BODY_DICTIONARY, BodyCompressor
 from knock_data._fetch.scope import new_salt
 
 __all__ = [
@@ -76,49 +76,6 @@ META_TABLE = "knock_meta"
 TENANTS_TABLE = "knock_tenants"
 PROSPECTS_TABLE = "knock_prospects"
 
-# The documented example response (the Get Prospect API document), in the two JSON spellings
-# a server may use; what comes last in a preset dictionary is matched best.
-_EXAMPLE = {
-    "prospectId": "47569637",
-    "communityId": "191b65d2686d11e9",
-    "email": "xtest@example.com",
-    "phone": "+10551234567",
-    "agent": {"username": "2be16a9e-b3ab-4b1f-9632-575aca1a3d20"},
-    "address": None,
-    "unit": None,
-    "city": None,
-    "state": None,
-    "zip": None,
-    "source": {"title": "Property Website"},
-    "firstName": "New",
-    "lastName": "Lead",
-    "moveDate": None,
-    "bedrooms": None,
-    "pets": None,
-    "occupants": None,
-    "leaseTermMonths": None,
-    "minBudget": None,
-    "maxBudget": None,
-    "smsConsent": False,
-    "isDeleted": False,
-    "notProspect": False,
-    "createdAt": "2021-10-14T18:10:34.515181+00:00",
-    "updatedAt": "2021-10-14T18:10:34.694332+00:00",
-    "firstContactType": "form",
-    "status": "new",
-}
-_WORDS = (
-    '"ONE_BEDROOM", "TWO_BEDROOMS", "STUDIO", ["dog", "cat"], "phone", "email", "chat", "walk-in",'
-    ' "applied_leased", "application_in_progress", "visited", "tour_scheduled", "lost", '
-    '"waitlist", "cancelled", "resident", "Zillow", "Apartments.com", "Referral", "Google", '
-    '"Facebook", "Yelp", "Craigslist", "true", "false", "T00:00:00", "+00:00", "@gmail.com", '
-)
-#: zlib's preset dictionary for the bodies of a new file.
-DEFAULT_BODY_DICTIONARY = (
-    _WORDS.encode()
-    + json.dumps(_EXAMPLE, separators=(",", ":")).encode()
-    + json.dumps(_EXAMPLE, ensure_ascii=False).encode()
-)
 # A bodiless response as the serializer writes it, with the headers Knock's gateway sends.
 _RESPONSE = {
     "_content": None,
@@ -216,34 +173,6 @@ class Compressor:
     def decompress(self, blob: bytes) -> bytes:
         """``blob`` as it was given to :meth:`compress`."""
         return zlib.decompressobj(self._WBITS, self.dictionary).decompress(blob)
-
-
-class BodyCompressor:
-    """LZ4 blocks (high compression) with a preset dictionary, for the prospect bodies.
-
-    About 700 bytes of JSON become about 240 (zlib with the same dictionary: about 195), and
-    come back in under a microsecond where zlib takes about three: on a warm rebuild, reading
-    every body, that is the difference between a compressed cache being free and costing a
-    fifth of the time.
-    """
-
-    def __init__(self, dictionary: bytes) -> None:
-        self.dictionary = dictionary
-
-    def compress(self, body: bytes) -> bytes:
-        """A body as stored (its length first, as LZ4's block format keeps it)."""
-        return lz4.block.compress(
-            body, mode="high_compression", compression=12, dict=self.dictionary
-        )
-
-    def decompress(self, blob: bytes) -> bytes:
-        """One body as received."""
-        return lz4.block.decompress(blob, dict=self.dictionary)
-
-    def decompress_many(self, blobs: list[bytes]) -> list[bytes]:
-        """Many bodies at once (the bulk read's inner loop, with the lookups bound once)."""
-        unpack, dictionary = lz4.block.decompress, self.dictionary
-        return [unpack(blob, dict=dictionary) for blob in blobs]
 
 
 def response_serializer(compressor: Compressor) -> SerializerPipeline:

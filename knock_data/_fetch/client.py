@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, SupportsIndex
@@ -39,6 +39,7 @@ from knock_data._fetch.config import default_cache_path, resolve_connection
 from knock_data._fetch.copies import Copy, cached_copies
 from knock_data._fetch.fetcher import Fetched, Fetcher
 from knock_data._fetch.ids import normalize_id, normalize_ids, origin_of
+from knock_data._fetch.payloads import Payloads, Received
 from knock_data._fetch.recording import Recorder, due_ids
 from knock_data._fetch.result import FetchResult, fetch_result
 from knock_data._fetch.retry import RateLimiter, RetryPolicy
@@ -427,14 +428,25 @@ class KnockClient:
         recorder = self._recorder()  # so does an unusable history
         try:
             with Progress(total, enabled=progress) as bar:
+                if counts.invalid:
+                    bar.advance(counts.invalid, counts)
                 copies = self._copies(fetcher, normalized.ids, refresh, recorder)
                 if recorder is not None:
                     recorder.recover(copies)
-                cached = self._served_from_cache(fetcher, normalized.ids, refresh, copies, now)
+
+                def read(n_copies: int) -> None:  # the bar moves as the cache is read
+                    counts.cached += n_copies
+                    bar.advance(n_copies, counts)
+
+                cached = self._served_from_cache(
+                    fetcher, normalized.ids, refresh, copies, now, on_read=read
+                )
+                not_counted = len(cached) - counts.cached
                 counts.cached = len(cached)
                 if refresh == "due":
                     counts.not_due = len(cached)
-                bar.advance(counts.cached + counts.invalid, counts)
+                if not_counted:
+                    bar.advance(not_counted, counts)
 
                 watch = ServerWatch(self.base_url)
 
@@ -451,6 +463,8 @@ class KnockClient:
                         counts.refreshed += 1
                         counts.unchanged += fetched.record == previous.record
 
+                to_fetch = [pid for pid in normalized.ids if pid not in cached]
+                payloads = Payloads(fetcher.codec, cached)  # adds to cached: to_fetch first
                 batch = Batch(
                     fetch_one,
                     max_workers=self.max_workers,
@@ -458,13 +472,13 @@ class KnockClient:
                     counts=counts,
                     watch=watch,
                     on_settled=settled,
+                    records=payloads,
                 )
-                batch.run(pid for pid in normalized.ids if pid not in cached)
+                batch.run(to_fetch)
         finally:
             if recorder is not None:
                 recorder.close()
-        batch.records.update(cached)  # in place: no second dict of every record
-        return fetch_result(normalized, batch.records, batch.failures, counts)
+        return fetch_result(normalized, payloads, batch.failures, counts)
 
     def _recorder(self) -> Recorder | None:
         if self.history is None:
@@ -490,8 +504,13 @@ class KnockClient:
         refresh: bool | str,
         copies: dict[str, Copy],
         now: object,
-    ) -> dict[str, Any]:
-        """The records served without asking Knock: every cached one, none, or those not due."""
+        *,
+        on_read: Callable[[int], None],
+    ) -> Mapping[str, Received]:
+        """What is served without asking Knock: every cached copy, none, or those not due
+        (the copies as stored, compressed, or records when they were read with their fetch
+        time). ``on_read`` is told how many copies each block read from the cache held, when
+        they are read here."""
         if refresh is True:
             return {}
         if refresh == "due":
@@ -499,7 +518,7 @@ class KnockClient:
             return {pid: copy.record for pid, copy in copies.items() if pid not in due}
         if copies:
             return {pid: copy.record for pid, copy in copies.items()}
-        return fetcher.lookup(ids)
+        return fetcher.lookup_packed(ids, on_block=on_read)  # kept compressed, as stored
 
 
 def _check_types(

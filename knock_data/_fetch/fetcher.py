@@ -24,6 +24,8 @@ from urllib.parse import quote
 import requests
 
 from knock_data._exceptions import ProspectNotFound
+from knock_data._fetch.packing import BodyCompressor
+from knock_data._fetch.payloads import DEFAULT_CODEC
 from knock_data._fetch.responses import (
     Answer,
     Next,
@@ -54,11 +56,13 @@ AttemptHook = Callable[[str | None], None]
 
 class Fetched(NamedTuple):
     """A record, where it came from, and when Knock sent it (for a record from the network:
-    the answer's ``Date`` header, else this machine's clock when it arrived)."""
+    the answer's ``Date`` header, else this machine's clock when it arrived); and the body
+    it was parsed from, when it came in an answer (what a batch keeps, compressed)."""
 
     record: dict[str, Any]
     source: Source
     observed_at: datetime | None = None
+    body: bytes | None = None
 
 
 @dataclass
@@ -108,10 +112,11 @@ class Fetcher:
         force_refresh = refresh and self.store is None and is_cached_session(self.session)
 
         served_by_session_cache = False
+        body = b""
 
         def attempt() -> Answer:
-            nonlocal served_by_session_cache
-            answer, served_by_session_cache = self._attempt(
+            nonlocal served_by_session_cache, body
+            answer, served_by_session_cache, body = self._attempt(
                 prospect_id, url, context, force_refresh, on_attempt
             )
             return answer
@@ -119,8 +124,9 @@ class Fetcher:
         answer = with_retries(attempt, self.policy, cancel=cancel, rng=self._rng)
         if answer.record is not None:
             if served_by_session_cache:
-                return Fetched(answer.record, "cache")
-            return Fetched(answer.record, "network", answer.observed_at or datetime.now(UTC))
+                return Fetched(answer.record, "cache", body=body)
+            observed_at = answer.observed_at or datetime.now(UTC)
+            return Fetched(answer.record, "network", observed_at, body)
         assert answer.error is not None  # every answer but ACCEPT has one
         if answer.next is not Next.FAIL:
             cached = self.lookup([prospect_id], include_expired=True)
@@ -135,8 +141,8 @@ class Fetcher:
         context: RequestContext,
         force_refresh: bool,
         on_attempt: AttemptHook | None = None,
-    ) -> tuple[Answer, bool]:
-        """One request: its answer, and whether a requests-cache session served it."""
+    ) -> tuple[Answer, bool, bytes]:
+        """One request: its answer, whether a requests-cache session served it, and the body."""
         try:
             response = send_get(
                 self.session, url, context, timeout=self.timeout, force_refresh=force_refresh
@@ -147,19 +153,20 @@ class Fetcher:
             failure = classify_failure(
                 prospect_id, error, base_url=self.base_url, timeout=self.timeout
             )
-            return failure, False
+            return failure, False, b""
         if on_attempt is not None:
             on_attempt(None)
+        body = response.content or b""
         answer = classify_response(
             prospect_id,
             response.status_code,
-            response.content or b"",
+            body,
             response.headers,
             base_url=self.base_url,
             env=self.env,
         )
         if getattr(response, "from_cache", False):
-            return answer, True
+            return answer, True, body
         if answer.record is not None and self.store is not None and not response.history:
             from knock_data._fetch.cache_file import cache_errors  # loads requests-cache
             from knock_data._fetch.cache_keys import expiration
@@ -168,7 +175,7 @@ class Fetcher:
                 self.store.store(response, scope=self.scope, expires=expiration(self.expire_after))
         elif isinstance(answer.error, ProspectNotFound):
             self._forget(prospect_id, response)
-        return answer, False
+        return answer, False, body
 
     def _forget(self, prospect_id: str, response: requests.Response) -> None:
         """Drop the cached copy of a prospect Knock says does not exist (deleted upstream)."""
@@ -180,6 +187,27 @@ class Fetcher:
         elif is_cached_session(self.session):
             # A caller's requests-cache session: its copy lives under this request's key.
             self.session.cache.delete(requests=[response.request])  # type: ignore[attr-defined]
+
+    @property
+    def codec(self) -> BodyCompressor:
+        """How the client's cache file compresses bodies (a batch keeps its copies as they
+        are stored), or the default without one."""
+        return self.store.codec if self.store is not None else DEFAULT_CODEC
+
+    def lookup_packed(
+        self, prospect_ids: list[str], *, on_block: Callable[[int], None] | None = None
+    ) -> dict[str, bytes]:
+        """The client's cache's copies of these prospects, for this client's key scope, as
+        compressed bodies (:attr:`codec`): what a warm batch keeps. ``on_block`` is told
+        how many copies each block read held, as it is read."""
+        if self.store is None or self.scope is None:
+            return {}
+        from knock_data._fetch.cache_file import cache_errors
+
+        with cache_errors(self.store.db_path, "reading"):
+            return self.store.packed_bodies(
+                self.base_url, self.scope, prospect_ids, on_block=on_block
+            )
 
     def lookup(self, prospect_ids: list[str], *, include_expired: bool = False) -> dict[str, Any]:
         """The client's cache's copies of these prospects, for this client's key scope (none

@@ -15,12 +15,14 @@ from knock_data._exceptions import (
     ServerError,
     Timeout,
 )
+from knock_data._fetch.payloads import Bodies
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from knock_data._fetch.batch import FetchCounts
     from knock_data._fetch.ids import NormalizedIds
+    from knock_data._fetch.payloads import Payloads
 
 __all__ = ["ERROR_COLUMNS", "REASONS", "FetchResult", "errors_frame", "fetch_result"]
 
@@ -60,7 +62,8 @@ class FetchResult:
     Attributes
     ----------
     records : list of dict
-        One prospect payload per id that succeeded, in input order, each id once.
+        One prospect payload per id that succeeded, in input order, each id once. Parsed
+        from the bodies kept compressed when first asked for (the frame does not need it).
     errors : pandas.DataFrame
         One row per id that failed, in input order, with columns
 
@@ -99,7 +102,7 @@ class FetchResult:
 
     def __init__(
         self,
-        records: list[dict[str, Any]],
+        records: list[dict[str, Any]] | Bodies,
         errors: pd.DataFrame,
         *,
         n_cached: int = 0,
@@ -109,7 +112,10 @@ class FetchResult:
         n_unchanged: int = 0,
         n_not_due: int = 0,
     ) -> None:
-        self.records = records
+        # A batch's result keeps its prospects as compressed bodies (Bodies) until asked.
+        self._records = records if isinstance(records, list) else None
+        self._bodies = records if isinstance(records, Bodies) else None
+        self._n_records = len(records)
         self.errors = errors
         self.n_cached = n_cached
         self.n_fetched = n_fetched
@@ -120,12 +126,25 @@ class FetchResult:
         self._frame: pd.DataFrame | None = None
 
     @property
+    def records(self) -> list[dict[str, Any]]:
+        """One prospect payload per id that succeeded, in input order (parsed once, when
+        first asked for)."""
+        if self._records is None:
+            assert self._bodies is not None
+            self._records = self._bodies.records()
+        return self._records
+
+    @property
     def frame(self) -> pd.DataFrame:
-        """The records as a typed DataFrame (:func:`knock_data.to_frame`), built once."""
+        """The records as a typed DataFrame (:func:`knock_data.to_frame`), built once:
+        straight from the bodies as Knock sent them, no record parsed."""
         if self._frame is None:
             import knock_data
 
-            self._frame = knock_data.to_frame(self.records)
+            if self._bodies is not None and self._bodies.all_bodies:
+                self._frame = knock_data.to_frame(self._bodies)
+            else:
+                self._frame = knock_data.to_frame(self.records)
         return self._frame
 
     @property
@@ -136,7 +155,7 @@ class FetchResult:
     def summary(self) -> str:
         """One line: how many records, from where, and the errors by reason."""
         parts = [
-            f"{len(self.records):,} record{'s' * (len(self.records) != 1)}: "
+            f"{len(self):,} record{'s' * (len(self) != 1)}: "
             f"{self.n_cached:,} from cache, {self.n_fetched:,} fetched"
         ]
         if self.n_stale:
@@ -159,7 +178,7 @@ class FetchResult:
         return f"FetchResult({self.summary()})"
 
     def __len__(self) -> int:
-        return len(self.records)
+        return self._n_records
 
 
 def errors_frame(errors: list[KnockError], positions: list[int] | None = None) -> pd.DataFrame:
@@ -196,7 +215,7 @@ def errors_frame(errors: list[KnockError], positions: list[int] | None = None) -
 
 def fetch_result(
     normalized: NormalizedIds,
-    records: dict[str, dict[str, Any]],
+    payloads: Payloads,
     failures: dict[str, KnockError],
     counts: FetchCounts,
 ) -> FetchResult:
@@ -204,8 +223,9 @@ def fetch_result(
     placed: list[tuple[int, KnockError]] = list(normalized.invalid)
     placed += [(normalized.positions[pid], error) for pid, error in failures.items()]
     placed.sort(key=lambda item: item[0])
+    _, kept = payloads.in_order(normalized.ids)
     return FetchResult(
-        [records[pid] for pid in normalized.ids if pid in records],
+        Bodies(kept, payloads.codec),
         errors_frame(
             [error for _, error in placed],
             [normalized.origin.position(index) for index, _ in placed],

@@ -8,8 +8,8 @@ for the shape Knock sends are here), builds each column with the builder of its 
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any, NamedTuple, TypeGuard
 
 import pandas as pd
 
@@ -37,7 +37,7 @@ _CHUNK_ROWS = 1024  # records read per pass in _top_level_values
 _TOP_LEVEL = frozenset(path.split(".", 1)[0] for path in FIELD_TO_COLUMN)
 
 
-def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+def to_frame(records: Iterable[Mapping[str, Any]] | Iterable[bytes]) -> pd.DataFrame:
     """Flatten prospect records into one typed DataFrame, one row per record.
 
     Parameters
@@ -45,7 +45,10 @@ def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     records
         Prospect records as decoded from the Get Prospect API: an iterable of dicts (a list,
         a generator, :attr:`knock_data.FetchResult.records`). Empty gives an empty frame with
-        every documented column and its dtype.
+        every documented column and its dtype. Or the JSON bodies themselves, one ``bytes``
+        per prospect as Knock sends it (the lines of a JSON Lines file opened in binary
+        mode): they are parsed straight into the columns, with no dict kept per record,
+        several times faster than parsing them first and with a fraction of the memory.
 
     Returns
     -------
@@ -56,8 +59,9 @@ def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Raises
     ------
     knock_data.RecordError
-        An item is not a JSON object, or a documented field holds a value its column's type
-        cannot hold. The error names the 0-based position, the prospect id and the field.
+        An item is not a JSON object (or a body not JSON), or a documented field holds a value
+        its column's type cannot hold. The error names the 0-based position, the prospect id
+        and the field.
 
     Notes
     -----
@@ -139,8 +143,27 @@ def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Timestamp('2021-10-14 18:10:34.515181+0000', tz='UTC')
     >>> str(df["sms_consent"].dtype), str(df["occupants"].dtype)
     ('boolean', 'Int64')
+
+    The same from the bodies as Knock sent them:
+
+    >>> import json
+    >>> to_frame([json.dumps(EXAMPLE_PROSPECT).encode()]).equals(df)
+    True
     """
+    if _holds_bodies(records):  # read again if need be, never copied into a list
+        return _from_bodies(records)
     rows = _as_list(records)
+    if rows and isinstance(rows[0], _BODY_TYPES):
+        return _from_bodies(rows)
+    from knock_data._frame.bodies import frame_from_records  # it builds on this module
+
+    fast = frame_from_records(rows)
+    return fast if fast is not None else _frame_by_fields(rows)
+
+
+def _frame_by_fields(rows: list[Any]) -> pd.DataFrame:
+    """:func:`to_frame` one field at a time, with every check: the way for any records
+    (the fast path, :mod:`.bodies`, takes the shape Knock sends)."""
     _check_objects(rows)
 
     top_values, complete = _top_level_values(rows)
@@ -160,6 +183,24 @@ def to_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 
 
 # --- input checks -----------------------------------------------------------------------
+
+_BODY_TYPES = (bytes, bytearray)
+
+
+def _holds_bodies(records: Any) -> TypeGuard[Collection[bytes]]:
+    """A collection other than a list (a view that reads its bodies when iterated) whose
+    first item is a JSON body."""
+    if isinstance(records, list | Mapping | str | bytes | pd.DataFrame):
+        return False
+    if not isinstance(records, Collection):
+        return False
+    return isinstance(next(iter(records), None), _BODY_TYPES)
+
+
+def _from_bodies(bodies: Collection[Any]) -> pd.DataFrame:
+    from knock_data._frame.bodies import frame_from_bodies  # it builds on to_frame
+
+    return frame_from_bodies(bodies)
 
 
 def _as_list(records: Any) -> list[Any]:

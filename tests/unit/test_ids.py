@@ -197,3 +197,27 @@ def test_normalize_ids_takes_one_int_as_one_id_and_refuses_what_is_not_a_list() 
     ]:
         with pytest.raises(TypeError, match=hint):
             normalize_ids(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["12", "7", "12", "007", "7"],
+        ["1" * 19, "2"],
+        ["1" * 20, "2"],  # too long: the careful way, with its error
+        ["12", ""],
+        ["12", " 7"],
+        ["12", "\u0663"],  # an Arabic-Indic digit is not an id
+        ["12", 7],
+        ["12", "7.0"],
+    ],
+)
+def test_a_list_of_clean_ids_takes_the_quick_way_to_the_same_answer(values: list[object]) -> None:
+    quick = normalize_ids(values)
+    careful = normalize_ids(iter(values))  # not a list: always the loop
+    assert (quick.ids, quick.positions, quick.n_values) == (
+        careful.ids,
+        careful.positions,
+        careful.n_values,
+    )
+    assert [(i, str(e)) for i, e in quick.invalid] == [(i, str(e)) for i, e in careful.invalid]

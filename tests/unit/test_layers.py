@@ -18,11 +18,13 @@ PACKAGE = Path(knock_data.__file__).resolve().parent
 # Each layer and the knock_data modules it may import, besides its own.
 BELOW: dict[str, set[str]] = {
     # The package itself: the User-Agent's __version__, and FetchResult.frame's public to_frame.
-    "_fetch": {"_inputs", "_exceptions", "_schema", "knock_data"},
+    "_fetch": {"_inputs", "_exceptions", "_schema", "_json", "knock_data"},
     # What analysts bring: id files, read below the fetch layer.
     "_inputs": {"_exceptions", "_schema"},
     "_schema": set(),
-    "_frame": {"_schema", "_exceptions"},
+    # Parsing many JSON bodies at once, for the cache's records and the frame's columns.
+    "_json": set(),
+    "_frame": {"_schema", "_exceptions", "_json"},
     "_analysis": {"_schema", "_exceptions"},
     # The history keeps frames (to_frame, the export's PII rules) and judges copies by the
     # analysis layer's one definition of closed and dormant; it never fetches (of the fetch
