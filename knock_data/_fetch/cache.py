@@ -34,7 +34,13 @@ What this depends on in requests-cache (pinned below 1.4 in ``pyproject.toml``; 
 tables and their columns (created by :mod:`.cache_schema` before requests-cache opens the
 file), ``SQLiteDict.connection()`` and its ``_lock`` (shared with requests-cache's own writes),
 ``BaseCache._settings`` (the session's ignored parameters), ``BaseStorage.serialize``, the
-``json_preconf_stage`` serializer stage and ``CachedResponse._content``.
+``json_preconf_stage`` serializer stage, ``CachedResponse._content``, and what
+``SQLiteCache.__init__`` and ``SQLiteDict._acquire_sqlite_lock`` do (the two tables are built
+here, with a wait for the write lock that ends; see :class:`_Table`).
+
+The module is one class, the place where requests-cache's backend interface and knock-data's
+tenants meet; splitting it would spread that one contract over several files. Its schema and
+file handling live in :mod:`.cache_schema` and :mod:`.cache_file`.
 
 Opening a shared file never fails on a lock: switching a new file to WAL is a statement for
 which SQLite does not wait on its busy handler, so two processes opening a new file at once

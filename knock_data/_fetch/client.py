@@ -13,6 +13,10 @@ A facade over the fetch layer. How a batch runs (:meth:`KnockClient.fetch_prospe
    as it settles.
 5. A 401/403 cancels the whole batch at once and raises :class:`AuthenticationError`; the
    history's run is closed whatever happens, so what was received is kept.
+
+The module is long because the facade is the package's most used public class: most of its
+lines are the documentation of its options, methods and errors; the work is in the modules
+named above.
 """
 
 from __future__ import annotations
