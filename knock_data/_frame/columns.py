@@ -396,7 +396,7 @@ def inferred_column(values: list[Any]) -> pd.api.extensions.ExtensionArray:
     flat = [readable(v) if isinstance(v, list | tuple) else v for v in values]
     try:
         array = pd.array(flat)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # pandas 2.2: an int beyond 64 bits
         array = None
     if array is not None:
         if isinstance(array.dtype, pd.StringDtype):
