@@ -158,7 +158,9 @@ def _step(name: str, folder: Path) -> dict[str, Any]:
             client = kd.KnockClient(server["key"], base_url=server["url"], cache=cache)
             result = client.fetch_prospects(ids, progress=False)  # warm: the cached copies
             history.append(result, observed_at="2021-11-02")
-            changed = [dict(result.records[i]) for i in positions]
+            # A later refresh of 5%: those prospects' records, changed.
+            later = client.fetch_prospects([ids[i] for i in positions], progress=False)
+            changed = [dict(record) for record in later.records]
             for index, record in enumerate(changed):
                 record["status"] = statuses[index % len(statuses)]
             history.append(changed, observed_at="2021-11-09")

@@ -135,7 +135,8 @@ class History:
         ----------
         records
             Get Prospect records (dicts as Knock sends them), or a
-            :class:`~knock_data.FetchResult` (its records).
+            :class:`~knock_data.FetchResult`, written from its typed frame without making
+            a dict per record (what a million prospects need).
         observed_at
             When they were seen: one moment for all (a tz-aware datetime, ISO-8601 text;
             naive is UTC), one per record, or ``None`` for this machine's clock now.
@@ -158,7 +159,16 @@ class History:
             The folder belongs to another key, holds a file knock-data did not write, or
             cannot be written.
         """
-        records = getattr(records, "records", records)  # a FetchResult's
+        frame = _result_frame(records)
+        if frame is not None:  # a FetchResult: its typed frame, with no record dict made
+            moments = _moments(observed_at, len(frame))
+            writer = self.open_run(api_key=api_key)
+            try:
+                writer.add_frame(frame, moments)
+            finally:
+                writer.close()
+            return writer.run_id or ""
+        records = getattr(records, "records", records)  # anything else that holds records
         if isinstance(records, str | bytes | Mapping) or not isinstance(records, Iterable):
             raise WrongArgumentType(
                 f"append needs a list of prospect records (dicts), got "
@@ -391,6 +401,18 @@ def _refuse_records(rows: list[Any]) -> None:
                 field="prospectId",
                 hint="Pass Get Prospect records, as KnockClient returns them.",
             )
+
+
+def _result_frame(value: Any) -> pd.DataFrame | None:
+    """A :class:`~knock_data.FetchResult`'s frame (it has ``records`` and a typed
+    ``frame``); ``None`` for anything else."""
+    kind = type(value)  # asked of the class: reading value.records would parse them all
+    if not isinstance(getattr(kind, "records", None), property):
+        return None
+    if not isinstance(getattr(kind, "frame", None), property):
+        return None
+    frame = value.frame
+    return frame if isinstance(frame, pd.DataFrame) else None
 
 
 def _moments(observed_at: Any, n: int) -> list[datetime]:

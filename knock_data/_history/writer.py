@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -121,12 +122,27 @@ class RunWriter:
         ):
             self.flush()
 
+    def add_frame(self, frame: pd.DataFrame, observed_at: Sequence[datetime]) -> None:
+        """A typed frame of prospects (``to_frame``'s columns) and the moment each row was
+        seen, written a chunk at a time: no record dict is made, so a million prospects
+        need about the frame's memory, not a dict each."""
+        self.flush()
+        for start in range(0, len(frame), self.chunk_rows):
+            stop = start + self.chunk_rows
+            part = apply_pii(frame.iloc[start:stop], self.pii)
+            self._write(self._table_of([(part, observed_at[start:stop], False)]))
+        self._since = time.monotonic()
+
     def flush(self) -> None:
         """Write what is buffered as one chunk (nothing when nothing is)."""
         self._since = time.monotonic()
         if not self.pending:
             return
-        table = self._table()
+        self._write(self._table())
+        self._records, self._observed, self._gone = [], [], []
+
+    def _write(self, table: pa.Table) -> None:
+        """One chunk, under this run's id and day (set by its first chunk)."""
         if self.run_id is None or self.day is None:
             first = pc.min(table.column("observed_at")).as_py()
             self.run_id = new_run_id(first)
@@ -143,7 +159,6 @@ class RunWriter:
         self.folder.write_chunk(self.day, self.run_id, self._chunks, write)
         self._chunks += 1
         self.written += table.num_rows
-        self._records, self._observed, self._gone = [], [], []
 
     def close(self) -> None:
         """Write the rest."""
@@ -165,6 +180,11 @@ class RunWriter:
             ids = [{"prospectId": pid} for pid, _ in self._gone]
             frame = apply_pii(to_frame(ids), self.pii)
             parts.append((frame, [when for _, when in self._gone], True))
+        return self._table_of(parts)
+
+    def _table_of(self, parts: Sequence[tuple[pd.DataFrame, Sequence[datetime], bool]]) -> pa.Table:
+        """Frames of prospects (each with its moments and whether they are gone) as one
+        chunk of the stored schema, ``run_id`` left for :meth:`_write`."""
         tables = []
         for frame, observed, gone in parts:
             prospects = frame_to_arrow(frame, self._columns)

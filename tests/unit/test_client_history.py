@@ -241,3 +241,36 @@ def test_a_history_without_a_cache_is_refused_as_it_could_lose_observations(
     with pytest.raises(kd.ConfigurationError, match="history= needs the cache"):
         kd.KnockClient(KEY, base_url=BASE, cache=False, history=tmp_path / "h")
     assert not (tmp_path / "h").exists()
+
+
+@pytest.mark.parametrize("pii", ["keep", "drop"])
+def test_a_fetch_result_is_appended_from_its_frame_as_its_records_would_be(
+    tmp_path: Path, pii: str
+) -> None:
+    records = {str(i): record(str(i), status="open" if i % 2 else "new") for i in range(1, 60)}
+    client = kd.KnockClient(KEY, base_url=BASE, cache=tmp_path / "c.sqlite", retry=FAST,
+                            adapter=FakeAdapter(Knock(records)))  # fmt: skip
+    client.fetch_prospects(list(records), progress=False)
+    result = client.fetch_prospects(list(records), progress=False)  # warm: compressed bodies
+    by_frame = kd.History(tmp_path / "a", pii=pii)
+    by_frame.append(result, observed_at="2021-11-02")
+    assert result._records is None  # no record dict was made for the history
+    by_records = kd.History(tmp_path / "b", pii=pii)
+    by_records.append(result.records, observed_at="2021-11-02")
+    a = by_frame.observations().drop(columns="run_id")
+    b = by_records.observations().drop(columns="run_id")
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 59
+    small = kd.History(tmp_path / "c")
+    small.open_run().close()  # a folder, then chunks of 20 rows: the same rows
+    writer = small.open_run()
+    writer.chunk_rows = 20
+    writer.add_frame(result.frame, [pd.Timestamp("2021-11-02", tz="UTC").to_pydatetime()] * 59)
+    writer.close()
+    assert len(list((tmp_path / "c").rglob("*.parquet"))) == 3
+    pd.testing.assert_frame_equal(
+        small.observations().drop(columns="run_id"),
+        kd.History(tmp_path / "a" if pii == "keep" else tmp_path / "c")
+        .observations()
+        .drop(columns="run_id"),
+    )
