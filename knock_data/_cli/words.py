@@ -28,11 +28,6 @@ _ELSEWHERE = {"api_key": "$KNOCK_API_KEY"}
 _TWICE = re.compile(r"(\$?[A-Za-z_-]+) or \1\b")
 
 
-def flags_of(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """Each option's ``dest`` and its long flag (``{"header_row": "--header-row"}``)."""
-    return {dest: flag for dest, (flag, _) in _options(parser).items()}
-
-
 def _options(parser: argparse.ArgumentParser) -> dict[str, tuple[str, bool]]:
     """Each option's ``dest``: its long flag, and whether it is a switch (no value)."""
     options: dict[str, tuple[str, bool]] = {}

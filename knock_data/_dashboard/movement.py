@@ -28,7 +28,7 @@ from knock_data._charts.movement import moment_text
 from knock_data._exceptions import ConfigurationError, KnockError, WrongArgumentType
 from knock_data._schema import PROSPECT_ID
 
-__all__ = ["MOVEMENT_TAB", "MovementTab", "snapshot_moments"]
+__all__ = ["MOVEMENT_TAB", "MovementTab"]
 
 #: The tab's title, and the registry's charts shown on it.
 MOVEMENT_TAB = "Movement"
@@ -49,11 +49,6 @@ kd.Dashboard(frame, history=history)</pre>
 sandbox.</p>
 </div>
 """
-
-
-def snapshot_moments(history: Any) -> list[pd.Timestamp]:
-    """The moments of a history's snapshots, in order: one per run (its last observation)."""
-    return list(history.snapshots())
 
 
 class MovementTab:
@@ -97,7 +92,7 @@ class MovementTab:
             )
         self.versions = history.versions()
         self._n_rows = len(frame)
-        moments = snapshot_moments(history)
+        moments = history.snapshots()  # one per run, in order
         # Each version's row in the dashboard's frame (-1: a prospect the frame does not have).
         # A prospect listed twice in the frame is found by its first row.
         ids = frame[PROSPECT_ID].astype(str)

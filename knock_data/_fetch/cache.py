@@ -142,16 +142,7 @@ class _Table(SQLiteDict):
             connection = self._connection
             assert connection is not None  # opened by connection(), which calls this
             deadline = time.monotonic() + (self.busy_timeout or DEFAULT_BUSY_TIMEOUT) / 1000
-            wait = 0.001
-            while True:
-                try:
-                    connection.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as error:
-                    if not is_locked(error) or time.monotonic() >= deadline:
-                        raise
-                time.sleep(wait)
-                wait = min(wait * 2, 0.05)
+            while_locked(lambda: connection.execute("BEGIN IMMEDIATE"), deadline)
             self._active_transaction = True
             try:
                 yield
